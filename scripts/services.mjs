@@ -161,12 +161,12 @@ async function ensureRedis(log, stops) {
 }
 
 /**
- * @param {{ purpose: "demo" | "test", log?: (line: string) => void }} opts
+ * @param {{ purpose: "demo" | "test" | "bench", log?: (line: string) => void }} opts
  * @returns {Promise<{ databaseUrl: string, redisUrl: string, stop: () => Promise<void> }>}
  */
 export async function ensureServices({ purpose, log = (l) => console.error(`[services] ${l}`) }) {
   const stops = [];
-  const databaseUrl = await ensurePostgres(purpose === "test" ? "gateway_test" : "gateway_demo", log, stops);
+  const databaseUrl = await ensurePostgres(`gateway_${purpose}`, log, stops);
   const redisUrl = await ensureRedis(log, stops);
   return {
     databaseUrl,
