@@ -1,0 +1,15 @@
+// A Redis connection fit for the hot path: commands fail at once while disconnected instead of queueing,
+// so a Redis outage turns into the tenant's fail mode within milliseconds rather than a hung request.
+import { Redis } from "ioredis";
+
+export function createEnforcementRedis(url: string, opts: { commandTimeoutMs?: number } = {}): Redis {
+  return new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: opts.commandTimeoutMs ?? 250,
+    connectTimeout: 1000,
+    // Keep trying to reconnect (capped backoff); each reconnect triggers replay of locally counted usage.
+    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+    lazyConnect: false,
+  });
+}
