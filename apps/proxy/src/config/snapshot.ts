@@ -1,0 +1,351 @@
+// The proxy's in-memory view of every tenant's configuration. Built from Postgres in one pass, swapped
+// atomically on reload, and read on the hot path without any I/O: keys by hash, routes and models by name,
+// provider credentials already decrypted, route versions already parsed.
+import { decryptSecret, type PrismaClient } from "@gateway/db";
+import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
+
+export type ProviderKind = "openai" | "openai_compatible" | "anthropic" | "gemini";
+
+export interface ProviderConfig {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  baseUrl: string | null;
+  /** Decrypted credential; never logged, never sent to a client. */
+  apiKey: string | null;
+  authStyle: string;
+  apiVersion: string | null;
+  headers: Record<string, string>;
+  /** False when the SSRF guard refused the base URL or the credential could not be decrypted. */
+  usable: boolean;
+  unusableReason: string | null;
+}
+
+export interface PriceConfig {
+  effectiveFrom: number;
+  inputMicrosPerMTok: bigint;
+  outputMicrosPerMTok: bigint;
+  cachedInputMicrosPerMTok: bigint;
+}
+
+export interface ModelConfig {
+  id: string;
+  name: string;
+  kind: "chat" | "embedding";
+  upstreamModel: string;
+  contextWindow: number;
+  maxOutputTokens: number;
+  capabilities: ReadonlySet<string>;
+  provider: ProviderConfig;
+  /** Newest first, so the price in force is the first with effectiveFrom <= now. */
+  prices: PriceConfig[];
+}
+
+export interface RouteConfig {
+  id: string;
+  name: string;
+  description: string | null;
+  version: number;
+  spec: RouteVersionSpec;
+}
+
+export interface BudgetConfig {
+  id: string;
+  name: string;
+  scope: "tenant" | "app" | "key" | "route" | "model";
+  appId: string | null;
+  apiKeyId: string | null;
+  routeId: string | null;
+  period: "day" | "week" | "month" | "total";
+  limitMicros: bigint;
+  softThresholdPct: number;
+  action: "block" | "downgrade" | "alert_only";
+  downgradeRouteId: string | null;
+}
+
+export interface RateLimitConfig {
+  id: string;
+  scope: "tenant" | "app" | "key" | "route" | "model";
+  appId: string | null;
+  apiKeyId: string | null;
+  routeId: string | null;
+  modelName: string | null;
+  rpm: number | null;
+  tpm: number | null;
+}
+
+export interface TenantConfig {
+  id: string;
+  slug: string;
+  name: string;
+  timeZone: string;
+  logBodies: boolean;
+  bodyMaxBytes: number;
+  budgetFailMode: "closed" | "open";
+  rateLimitFailMode: "closed" | "open";
+  models: ReadonlyMap<string, ModelConfig>;
+  routes: ReadonlyMap<string, RouteConfig>;
+  routesById: ReadonlyMap<string, RouteConfig>;
+  budgets: BudgetConfig[];
+  rateLimits: RateLimitConfig[];
+  /** Routes whose stored version failed to parse: refused at request time rather than served wrongly. */
+  brokenRoutes: ReadonlyMap<string, string>;
+}
+
+export interface KeyConfig {
+  id: string;
+  name: string;
+  prefix: string;
+  tenant: TenantConfig;
+  appId: string;
+  appSlug: string;
+  environmentId: string;
+  environmentName: string;
+  /** Empty means every route of the tenant. */
+  allowedRoutes: ReadonlySet<string>;
+  /** Empty means no direct model access (routes only). */
+  allowedModels: ReadonlySet<string>;
+  rpm: number | null;
+  tpm: number | null;
+  expiresAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface ConfigSnapshot {
+  loadedAt: number;
+  /** Change marker of the tables it was built from (see `configChangeMarker`). */
+  marker: string;
+  keysByHash: ReadonlyMap<string, KeyConfig>;
+  tenants: ReadonlyMap<string, TenantConfig>;
+  unusableProviders: { tenantId: string; provider: string; reason: string }[];
+  brokenRoutes: { tenantId: string; route: string; reason: string }[];
+}
+
+export interface SnapshotOptions {
+  secretKey: string;
+  /** Throws (or rejects) when a base URL is not a public upstream. Absent = every URL allowed. */
+  checkUpstream?: (baseUrl: string) => void | Promise<void>;
+}
+
+/** The price in force at `at` (ms since epoch): the newest with effectiveFrom <= at. */
+export function priceAt(model: ModelConfig, at: number): PriceConfig | null {
+  for (const p of model.prices) if (p.effectiveFrom <= at) return p;
+  return null;
+}
+
+const MARKER_SQL = `
+SELECT concat_ws('|',
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM tenants),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM apps),
+  (SELECT count(*) FROM environments),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM api_keys),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM provider_accounts),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM models),
+  (SELECT count(*) || ':' || coalesce(max(created_at)::text, '') FROM model_prices),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM routes),
+  (SELECT count(*) FROM route_versions),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM budgets),
+  (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM rate_limits)
+) AS marker`;
+
+/**
+ * A cheap fingerprint of the configuration tables: row counts catch deletes, max(updated_at) catches edits.
+ * last_used_at is written with raw SQL that leaves updated_at alone, so key usage never triggers a reload.
+ */
+export async function configChangeMarker(prisma: PrismaClient): Promise<string> {
+  const rows = await prisma.$queryRawUnsafe<{ marker: string }[]>(MARKER_SQL);
+  return rows[0]?.marker ?? "";
+}
+
+function stringHeaders(json: unknown): Record<string, string> {
+  if (!json || typeof json !== "object" || Array.isArray(json)) return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(json)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+export async function loadSnapshot(prisma: PrismaClient, opts: SnapshotOptions): Promise<ConfigSnapshot> {
+  const marker = await configChangeMarker(prisma);
+  const [tenants, providers, models, routes, keys, budgets, rateLimits] = await Promise.all([
+    prisma.tenant.findMany(),
+    prisma.providerAccount.findMany(),
+    prisma.model.findMany({ include: { prices: { orderBy: { effectiveFrom: "desc" } } } }),
+    prisma.route.findMany({ include: { versions: true } }),
+    prisma.apiKey.findMany({ include: { app: true, environment: true } }),
+    prisma.budget.findMany(),
+    prisma.rateLimit.findMany(),
+  ]);
+
+  const unusableProviders: ConfigSnapshot["unusableProviders"] = [];
+  const brokenRoutes: ConfigSnapshot["brokenRoutes"] = [];
+
+  const providerById = new Map<string, ProviderConfig>();
+  await Promise.all(
+    providers.map(async (p) => {
+      let apiKey: string | null = null;
+      let unusableReason: string | null = null;
+      if (p.credentialsCiphertext) {
+        try {
+          apiKey = decryptSecret(p.credentialsCiphertext, opts.secretKey);
+        } catch {
+          // The message of a decryption failure says nothing useful and must not echo ciphertext.
+          unusableReason = "credentials could not be decrypted with GATEWAY_SECRET_KEY";
+        }
+      }
+      if (!unusableReason && p.baseUrl && opts.checkUpstream) {
+        try {
+          await opts.checkUpstream(p.baseUrl);
+        } catch (err) {
+          unusableReason = `base URL refused: ${(err as Error).message}`;
+        }
+      }
+      if (unusableReason) unusableProviders.push({ tenantId: p.tenantId, provider: p.name, reason: unusableReason });
+      providerById.set(p.id, {
+        id: p.id,
+        name: p.name,
+        kind: p.kind,
+        baseUrl: p.baseUrl,
+        apiKey,
+        authStyle: p.authStyle,
+        apiVersion: p.apiVersion,
+        headers: stringHeaders(p.headers),
+        usable: unusableReason === null,
+        unusableReason,
+      });
+    }),
+  );
+
+  type MutableTenant = TenantConfig & {
+    models: Map<string, ModelConfig>;
+    routes: Map<string, RouteConfig>;
+    routesById: Map<string, RouteConfig>;
+    brokenRoutes: Map<string, string>;
+  };
+  const tenantById = new Map<string, MutableTenant>();
+  for (const t of tenants) {
+    tenantById.set(t.id, {
+      id: t.id,
+      slug: t.slug,
+      name: t.name,
+      timeZone: t.timeZone,
+      logBodies: t.logBodies,
+      bodyMaxBytes: t.bodyMaxBytes,
+      budgetFailMode: t.budgetFailMode,
+      rateLimitFailMode: t.rateLimitFailMode,
+      models: new Map(),
+      routes: new Map(),
+      routesById: new Map(),
+      budgets: [],
+      rateLimits: [],
+      brokenRoutes: new Map(),
+    });
+  }
+
+  for (const m of models) {
+    const tenant = tenantById.get(m.tenantId);
+    const provider = providerById.get(m.providerAccountId);
+    if (!tenant || !provider) continue;
+    tenant.models.set(m.name, {
+      id: m.id,
+      name: m.name,
+      kind: m.kind,
+      upstreamModel: m.upstreamModel,
+      contextWindow: m.contextWindow,
+      maxOutputTokens: m.maxOutputTokens,
+      capabilities: new Set(m.capabilities),
+      provider,
+      prices: m.prices.map((p) => ({
+        effectiveFrom: p.effectiveFrom.getTime(),
+        inputMicrosPerMTok: p.inputMicrosPerMTok,
+        outputMicrosPerMTok: p.outputMicrosPerMTok,
+        cachedInputMicrosPerMTok: p.cachedInputMicrosPerMTok,
+      })),
+    });
+  }
+
+  for (const r of routes) {
+    const tenant = tenantById.get(r.tenantId);
+    if (!tenant) continue;
+    const v = r.versions.find((x) => x.version === r.currentVersion);
+    if (!v) {
+      tenant.brokenRoutes.set(r.name, `version ${r.currentVersion} does not exist`);
+      brokenRoutes.push({ tenantId: r.tenantId, route: r.name, reason: `version ${r.currentVersion} does not exist` });
+      continue;
+    }
+    const parsed = routeVersionSpecSchema.safeParse({
+      riskLevel: v.riskLevel,
+      targets: v.targets,
+      upgradeRules: v.upgradeRules,
+      retryLimit: v.retryLimit,
+      totalTimeoutMs: v.totalTimeoutMs,
+      ttftTimeoutMs: v.ttftTimeoutMs,
+      maxInputTokens: v.maxInputTokens,
+      maxOutputTokens: v.maxOutputTokens,
+      validator: v.validator ?? null,
+      cacheTtlSeconds: v.cacheTtlSeconds,
+      semanticCache: v.semanticCache ?? null,
+      guardrails: v.guardrails ?? null,
+    });
+    if (!parsed.success) {
+      const reason = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      tenant.brokenRoutes.set(r.name, reason);
+      brokenRoutes.push({ tenantId: r.tenantId, route: r.name, reason });
+      continue;
+    }
+    const route: RouteConfig = { id: r.id, name: r.name, description: r.description, version: v.version, spec: parsed.data };
+    tenant.routes.set(r.name, route);
+    tenant.routesById.set(r.id, route);
+  }
+
+  for (const b of budgets) {
+    tenantById.get(b.tenantId)?.budgets.push({
+      id: b.id,
+      name: b.name,
+      scope: b.scope,
+      appId: b.appId,
+      apiKeyId: b.apiKeyId,
+      routeId: b.routeId,
+      period: b.period,
+      limitMicros: b.limitMicros,
+      softThresholdPct: b.softThresholdPct,
+      action: b.action,
+      downgradeRouteId: b.downgradeRouteId,
+    });
+  }
+  for (const l of rateLimits) {
+    tenantById.get(l.tenantId)?.rateLimits.push({
+      id: l.id,
+      scope: l.scope,
+      appId: l.appId,
+      apiKeyId: l.apiKeyId,
+      routeId: l.routeId,
+      modelName: l.modelName,
+      rpm: l.rpm,
+      tpm: l.tpm,
+    });
+  }
+
+  const keysByHash = new Map<string, KeyConfig>();
+  for (const k of keys) {
+    const tenant = tenantById.get(k.tenantId);
+    if (!tenant) continue;
+    keysByHash.set(k.hash, {
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      tenant,
+      appId: k.appId,
+      appSlug: k.app.slug,
+      environmentId: k.environmentId,
+      environmentName: k.environment.name,
+      allowedRoutes: new Set(k.allowedRoutes),
+      allowedModels: new Set(k.allowedModels),
+      rpm: k.rpm,
+      tpm: k.tpm,
+      expiresAt: k.expiresAt?.getTime() ?? null,
+      revokedAt: k.revokedAt?.getTime() ?? null,
+    });
+  }
+
+  return { loadedAt: Date.now(), marker, keysByHash, tenants: tenantById, unusableProviders, brokenRoutes };
+}

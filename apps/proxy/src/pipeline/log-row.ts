@@ -1,0 +1,50 @@
+// A finished RequestRecord → the request_logs row the writer inserts.
+import type { RequestLogRow } from "../logging/row.ts";
+import { bodyForLog, type RequestRecord } from "./record.ts";
+
+export function toLogRow(r: RequestRecord, endedAt: number): RequestLogRow {
+  const key = r.key;
+  return {
+    id: r.id,
+    createdAt: r.createdAt,
+    tenantId: key.tenant.id,
+    appId: key.appId,
+    environmentId: key.environmentId,
+    environment: key.environmentName,
+    apiKeyId: key.id,
+    endpoint: r.endpoint,
+    routeId: r.routeId,
+    routeName: r.routeName,
+    routeVersion: r.routeVersion,
+    workflow: r.headers?.workflow ?? null,
+    endUser: r.headers?.endUser ?? null,
+    userTier: r.headers?.userTier ?? null,
+    requestedModel: r.requestedModel,
+    finalModel: r.finalModel,
+    provider: r.provider,
+    attempts: r.attempts,
+    retryCount: r.retryCount,
+    fallbackUsed: r.fallbackUsed,
+    downgraded: r.downgraded,
+    status: r.status,
+    httpStatus: r.httpStatus,
+    errorCode: r.errorCode,
+    midStreamFailure: r.midStreamFailure,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cachedTokens: r.cachedTokens,
+    tokensEstimated: r.tokensEstimated,
+    costMicros: r.costMicros,
+    costSavedMicros: 0n,
+    latencyMs: Math.max(0, endedAt - r.startedAt),
+    ttftMs: r.ttftMs,
+    stream: r.stream,
+    cacheHit: "none",
+    validatorResult: r.validatorResult,
+    guardrailFindings: null,
+    reviewItemId: r.reviewItemId,
+    metadata: r.headers?.metadata ?? null,
+    requestBody: bodyForLog(r, r.requestBody),
+    responseBody: bodyForLog(r, r.responseBody),
+  };
+}

@@ -1,0 +1,92 @@
+// What one client request did, accumulated as the pipeline runs and turned into one request log row at
+// the end, whatever the outcome (success, upstream error, rejection).
+import type { KeyConfig } from "../config/snapshot.ts";
+import type { RequestLogAttempt } from "../logging/row.ts";
+import type { GatewayHeaders } from "./gateway-headers.ts";
+
+export interface AttemptRecord extends RequestLogAttempt {
+  /** Secret-free description of a failure, for people reading the log. */
+  message?: string;
+  validator?: "pass" | "fail";
+}
+
+export type Endpoint = "chat" | "embeddings" | "messages";
+
+export interface RequestRecord {
+  id: string;
+  startedAt: number;
+  createdAt: Date;
+  endpoint: Endpoint;
+  key: KeyConfig;
+  headers: GatewayHeaders | null;
+  requestedModel: string;
+  routeId: string | null;
+  routeName: string | null;
+  routeVersion: number | null;
+  finalModel: string | null;
+  provider: string | null;
+  attempts: AttemptRecord[];
+  retryCount: number;
+  fallbackUsed: boolean;
+  downgraded: boolean;
+  status: "success" | "error" | "rejected";
+  httpStatus: number;
+  errorCode: string | null;
+  midStreamFailure: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  tokensEstimated: boolean;
+  costMicros: bigint;
+  ttftMs: number | null;
+  stream: boolean;
+  validatorResult: "none" | "pass" | "fail";
+  reviewItemId: string | null;
+  requestBody: unknown;
+  responseBody: unknown;
+}
+
+export function newRecord(id: string, key: KeyConfig, endpoint: Endpoint, now: number): RequestRecord {
+  return {
+    id,
+    startedAt: now,
+    createdAt: new Date(now),
+    endpoint,
+    key,
+    headers: null,
+    requestedModel: "",
+    routeId: null,
+    routeName: null,
+    routeVersion: null,
+    finalModel: null,
+    provider: null,
+    attempts: [],
+    retryCount: 0,
+    fallbackUsed: false,
+    downgraded: false,
+    status: "success",
+    httpStatus: 200,
+    errorCode: null,
+    midStreamFailure: false,
+    inputTokens: 0,
+    outputTokens: 0,
+    cachedTokens: 0,
+    tokensEstimated: false,
+    costMicros: 0n,
+    ttftMs: null,
+    stream: false,
+    validatorResult: "none",
+    reviewItemId: null,
+    requestBody: null,
+    responseBody: null,
+  };
+}
+
+/** A body for the log, only if the tenant keeps bodies, cut to its byte cap (kept as valid JSON). */
+export function bodyForLog(record: RequestRecord, body: unknown): unknown {
+  const tenant = record.key.tenant;
+  if (!tenant.logBodies || body === undefined || body === null) return null;
+  const text = JSON.stringify(body);
+  if (Buffer.byteLength(text) <= tenant.bodyMaxBytes) return body;
+  return { truncated: true, bytes: Buffer.byteLength(text), head: Buffer.from(text).subarray(0, tenant.bodyMaxBytes).toString("utf8") };
+}
