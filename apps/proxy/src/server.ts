@@ -30,7 +30,9 @@ import { listModelsForKey } from "./pipeline/models.ts";
 import { newRecord, type Endpoint, type RequestRecord } from "./pipeline/record.ts";
 import { parseChatCompletionRequest } from "./providers/openai-types.ts";
 import { RecentRequests } from "./recent-requests.ts";
-import { enforcerAdmission, noBreakers } from "./wiring.ts";
+import { enforcerAdmission } from "./wiring.ts";
+import { breakerGate } from "./resilience/gate.ts";
+import { createCircuitBreakers } from "./resilience/breaker.ts";
 import { assertPublicUpstream } from "./enforcement/ssrf.ts";
 
 export interface StartProxyOptions {
@@ -97,6 +99,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     onBackgroundError: (err) => onError(err, "enforcement"),
   });
 
+  const breakers = createCircuitBreakers({ redis, onError: (err, context) => onError(err, `breaker: ${context}`) });
   const deps: ProxyDeps = {
     secretKey: env.GATEWAY_SECRET_KEY,
     prisma,
@@ -106,7 +109,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     lastUsed: new LastUsedTracker(prisma, opts.lastUsedIntervalMs ?? 10_000, (err) => onError(err, "last_used_at")),
     logs,
     admission: enforcerAdmission(enforcer),
-    breakers: noBreakers,
+    breakers: breakerGate(breakers),
     rng: Math.random,
   };
 
@@ -120,6 +123,15 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         { labels: { where: "journal" }, value: s.journaled },
       ];
     },
+  });
+  metrics.addGauge({
+    name: "gateway_breaker_state",
+    help: "Circuit breaker state per target as this proxy last saw it: 0 closed, 1 half-open, 2 open.",
+    read: () =>
+      breakers.snapshot().map((b) => ({
+        labels: { tenant: b.tenantId, target: b.target },
+        value: b.state === "open" ? 2 : b.state === "half_open" ? 1 : 0,
+      })),
   });
   metrics.addGauge({
     name: "gateway_log_lag_seconds",
@@ -295,6 +307,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
         server.closeAllConnections();
         await stopped;
+        await breakers.settled();
         await logs.close();
         await deps.lastUsed.close();
         await config.close();

@@ -1,7 +1,6 @@
 // Adapters from the pipeline's ports (src/ports.ts) to the enforcement and resilience modules.
 import type { AdmittedRequest, Enforcer } from "./enforcement/enforcer.ts";
 import type { Admission, AdmissionService } from "./ports.ts";
-import type { BreakerGate } from "./pipeline/attempts.ts";
 
 export function enforcerAdmission(enforcer: Enforcer): AdmissionService {
   return {
@@ -34,10 +33,3 @@ export function enforcerAdmission(enforcer: Enforcer): AdmissionService {
     },
   };
 }
-
-/** Until a breaker registry is wired, every target counts as healthy. */
-export const noBreakers: BreakerGate = {
-  allow: () => true,
-  onSuccess: () => undefined,
-  onFailure: () => undefined,
-};

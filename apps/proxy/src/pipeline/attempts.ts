@@ -18,8 +18,10 @@ export interface AttemptFailure {
   costMicros?: bigint;
 }
 
+/** Circuit breakers as the loop needs them: a synchronous check and fire-and-forget reports. Keys are
+ * `<tenantId>:<provider>/<model>` (see targetKey); src/resilience/gate.ts adapts the shared breakers. */
 export interface BreakerGate {
-  /** May this target be called now (closed, or half-open with a probe slot free)? */
+  /** May this target be called now (closed, or half-open with this proxy holding the probe)? */
   allow(targetKey: string, now: number): boolean;
   onSuccess(targetKey: string, now: number): void;
   onFailure(targetKey: string, failure: FailureKind, now: number): void;
@@ -56,8 +58,13 @@ export type LoopResult<T> =
   | { ok: true; value: T; model: ModelConfig; targetIndex: number; history: AttemptOutcome[] }
   | { ok: false; decision: StopDecision; history: AttemptOutcome[] };
 
+/** A target as logs name it: provider account and model. */
+export function targetName(model: ModelConfig): string {
+  return `${model.provider.name}/${model.name}`;
+}
+
 export function targetKey(tenantId: string, model: ModelConfig): string {
-  return `${tenantId}:${model.provider.name}/${model.name}`;
+  return `${tenantId}:${targetName(model)}`;
 }
 
 function clientGone(): AttemptFailure {
@@ -90,8 +97,9 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       history.push({ result: "skipped", targetIndex: step.targetIndex, model: step.model, reason: "breaker_open" });
       continue;
     }
-    const key = targetKey(tenant.id, model);
-    if (!input.breakers.allow(key, now)) {
+    const target = targetName(model);
+    const breakerKey = targetKey(tenant.id, model);
+    if (!input.breakers.allow(breakerKey, now)) {
       history.push({ result: "skipped", targetIndex: step.targetIndex, model: step.model, reason: "breaker_open" });
       continue;
     }
@@ -124,9 +132,9 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
     if (step.action === "retry_same") record.retryCount++;
 
     if (result.ok) {
-      input.breakers.onSuccess(key, Date.now());
+      input.breakers.onSuccess(breakerKey, Date.now());
       const a: AttemptRecord = {
-        target: key.slice(tenant.id.length + 1),
+        target,
         model: model.name,
         provider: model.provider.name,
         status: 200,
@@ -142,9 +150,9 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
     }
 
     const f = input.signal.aborted && result.failure.failure !== "timeout" ? clientGone() : result.failure;
-    if (f.failure !== "client_error" && f.failure !== "invalid_output") input.breakers.onFailure(key, f.failure, Date.now());
+    if (f.failure !== "client_error" && f.failure !== "invalid_output") input.breakers.onFailure(breakerKey, f.failure, Date.now());
     const a: AttemptRecord = {
-      target: key.slice(tenant.id.length + 1),
+      target,
       model: model.name,
       provider: model.provider.name,
       status: f.status,

@@ -3,7 +3,7 @@
 // routes at every risk level, one app/environment and keys. Every id and slug is unique per call, so tests
 // run in parallel against the shared database.
 import { randomUUID } from "node:crypto";
-import { encryptSecret, generateApiKey, type PrismaClient } from "@gateway/db";
+import { encryptSecret, generateApiKey, type Prisma, type PrismaClient } from "@gateway/db";
 import type { RouteVersionSpec } from "@gateway/policy/route-spec";
 
 export const PRICES = {
@@ -27,7 +27,7 @@ export interface SeededTenant {
   addRoute(name: string, spec: Partial<RouteVersionSpec> & Pick<RouteVersionSpec, "riskLevel" | "targets">): Promise<string>;
 }
 
-type Json = Record<string, unknown>;
+type Json = Prisma.InputJsonValue;
 
 export async function seedTenant(
   prisma: PrismaClient,
@@ -94,14 +94,14 @@ export async function seedTenant(
           create: {
             version: 1,
             riskLevel: spec.riskLevel,
-            targets: spec.targets as unknown as Json[],
-            upgradeRules: (spec.upgradeRules ?? []) as unknown as Json[],
+            targets: spec.targets as unknown as Json,
+            upgradeRules: (spec.upgradeRules ?? []) as unknown as Json,
             retryLimit: spec.retryLimit ?? 1,
             totalTimeoutMs: spec.totalTimeoutMs ?? 30_000,
             ttftTimeoutMs: spec.ttftTimeoutMs ?? 10_000,
             maxInputTokens: spec.maxInputTokens ?? null,
             maxOutputTokens: spec.maxOutputTokens ?? null,
-            ...(spec.validator ? { validator: spec.validator as Json } : {}),
+            ...(spec.validator ? { validator: spec.validator as unknown as Json } : {}),
           },
         },
       },
