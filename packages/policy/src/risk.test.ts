@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   MAX_RETRY_AFTER_MS,
   decideNext,
+  describeAttempts,
   errorCodeFor,
   stopError,
   type AttemptOutcome,
@@ -186,6 +187,12 @@ describe("high risk: no fallback — stop, return the error, open a review item"
 describe("circuit breaker skips", () => {
   it("a skipped target moves on to the next one without waiting", () => {
     expect(decideNext(input({ history: [skipped(0, "primary")] }), rng)).toMatchObject({ action: "fallback", targetIndex: 1, delayMs: 0 });
+  });
+
+  it("a target whose model or provider is unusable is skipped the same way, and the attempt list says so", () => {
+    const history: AttemptOutcome[] = [{ result: "skipped", targetIndex: 0, model: "primary", reason: "unavailable" }];
+    expect(decideNext(input({ history }), rng)).toMatchObject({ action: "fallback", targetIndex: 1 });
+    expect(describeAttempts(history)).toBe("primary: skipped: target unavailable");
   });
 
   it("when every target is skipped: 503 no_healthy_target", () => {

@@ -47,7 +47,13 @@ export type AttemptOutcome =
       /** Short, secret-free description for the client's error message and the log. */
       message?: string | null;
     }
-  | { result: "skipped"; targetIndex: number; model: string; reason: "breaker_open" };
+  | {
+      result: "skipped";
+      targetIndex: number;
+      model: string;
+      /** breaker_open: the target's circuit breaker refused it; unavailable: its model or provider is not usable. */
+      reason: "breaker_open" | "unavailable";
+    };
 
 export interface DecideInput {
   risk: RiskLevel;
@@ -227,7 +233,7 @@ export interface AttemptSummary {
 export function summarizeAttempts(history: AttemptOutcome[]): AttemptSummary[] {
   return history.map((h) =>
     h.result === "skipped"
-      ? { target: h.model, status: null, error: "skipped: circuit breaker open" }
+      ? { target: h.model, status: null, error: h.reason === "unavailable" ? "skipped: target unavailable" : "skipped: circuit breaker open" }
       : { target: h.model, status: h.status, error: h.message ? `${h.failure}: ${h.message}` : h.failure },
   );
 }
@@ -242,7 +248,7 @@ export function describeAttempts(history: AttemptOutcome[]): string {
 const STOP_LEAD: Partial<Record<GatewayErrorCode, string>> = {
   upstream_error: "The upstream provider failed",
   upstream_timeout: "The upstream provider timed out",
-  no_healthy_target: "No healthy target is available for this route (every target's circuit breaker is open)",
+  no_healthy_target: "No healthy target is available for this route (every target was skipped: circuit breaker open or target unavailable)",
   output_validation_failed: "The model output failed the route's output validator",
   invalid_request_error: "The upstream provider rejected the request",
 };

@@ -24,6 +24,18 @@ export interface CircuitBreakers {
   acquire(tenantId: string, target: string): Promise<BreakerPermit>;
   recordFailure(tenantId: string, target: string): Promise<void>;
   recordSuccess(tenantId: string, target: string): Promise<void>;
+  /**
+   * The hot-path form: answers from local state at once, never waiting on Redis. A stale or unknown entry is
+   * allowed and re-synced in the background; a half-open breaker starts a background probe acquisition and
+   * lets the call through only once the probe slot is this proxy's (so exactly one probe still runs across
+   * all proxies, one request later than the async form would).
+   */
+  allowNow(tenantId: string, target: string): boolean;
+  /** Fire-and-forget forms of recordSuccess/recordFailure for the hot path. */
+  reportSuccess(tenantId: string, target: string): void;
+  reportFailure(tenantId: string, target: string): void;
+  /** Resolves when every background Redis call started so far has finished (tests, shutdown). */
+  settled(): Promise<void>;
   /** Every breaker this proxy has seen, as it last saw it: for /metrics. */
   snapshot(): Array<{ tenantId: string; target: string; state: BreakerStatus }>;
 }
@@ -98,6 +110,8 @@ interface LocalEntry {
   target: string;
   state: BreakerState;
   syncedAt: number;
+  /** allowNow(): a probe slot acquired in the background, not yet used by a call. */
+  probeGranted?: boolean;
 }
 
 type BreakerRedis = Redis & {
@@ -113,8 +127,11 @@ export function createCircuitBreakers(opts: CircuitBreakerOptions): CircuitBreak
   const redis = opts.redis as BreakerRedis;
   if (typeof redis.gatewayBreaker !== "function") redis.defineCommand("gatewayBreaker", { numberOfKeys: 1, lua: SCRIPT });
   const local = new Map<string, LocalEntry>();
+  const background = new Set<Promise<unknown>>();
+  const syncing = new Set<string>();
 
-  async function run(op: "acquire" | "failure" | "success", tenantId: string, target: string, at: number): Promise<{ state: BreakerState; allowed: boolean; probe: boolean }> {
+  /** `forHotPath`: a probe slot this acquire wins is kept for the next allowNow() call to use. */
+  async function run(op: "acquire" | "failure" | "success", tenantId: string, target: string, at: number, forHotPath = false): Promise<{ state: BreakerState; allowed: boolean; probe: boolean }> {
     const key = breakerKey(tenantId, target);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -124,7 +141,7 @@ export function createCircuitBreakers(opts: CircuitBreakerOptions): CircuitBreak
       const r = await Promise.race([redis.gatewayBreaker(key, op, at, cfg.failureThreshold, cfg.windowMs, cfg.coolDownMs, cfg.probeLeaseMs), timeout]);
       const [failures = 0, windowStart = 0, openUntil = 0, probeUntil = 0, allowed = 0, probe = 0] = r.map(Number);
       const state = { failures, windowStart, openUntil, probeUntil };
-      local.set(key, { tenantId, target, state, syncedAt: at });
+      local.set(key, { tenantId, target, state, syncedAt: at, probeGranted: forHotPath && probe === 1 });
       return { state, allowed: allowed === 1, probe: probe === 1 };
     } finally {
       clearTimeout(timer);
@@ -166,10 +183,55 @@ export function createCircuitBreakers(opts: CircuitBreakerOptions): CircuitBreak
     }
   }
 
+  function inBackground(work: Promise<unknown>): void {
+    background.add(work);
+    void work.finally(() => background.delete(work));
+  }
+
+  function syncInBackground(tenantId: string, target: string, key: string, at: number): void {
+    if (syncing.has(key)) return;
+    syncing.add(key);
+    inBackground(
+      run("acquire", tenantId, target, at, true)
+        .catch((err: unknown) => onError(err instanceof Error ? err : new Error(String(err)), `breaker ${target}: background sync failed`))
+        .finally(() => syncing.delete(key)),
+    );
+  }
+
+  function allowNow(tenantId: string, target: string): boolean {
+    const at = now();
+    const key = breakerKey(tenantId, target);
+    const cached = local.get(key);
+    if (!cached) {
+      syncInBackground(tenantId, target, key, at);
+      return true;
+    }
+    const status = breakerStatus(cached.state, at);
+    if (status === "open") return false;
+    if (cached.probeGranted) {
+      cached.probeGranted = false;
+      return at < cached.state.probeUntil;
+    }
+    const stale = at - cached.syncedAt >= syncIntervalMs;
+    if (status === "closed") {
+      if (stale) syncInBackground(tenantId, target, key, at);
+      return true;
+    }
+    // Half-open: try for the probe slot (if nobody holds it, or our view is stale), and wait for it.
+    if (stale || at >= cached.state.probeUntil) syncInBackground(tenantId, target, key, at);
+    return false;
+  }
+
   return {
     acquire,
     recordFailure: (tenantId, target) => record("failure", tenantId, target),
     recordSuccess: (tenantId, target) => record("success", tenantId, target),
+    allowNow,
+    reportFailure: (tenantId, target) => inBackground(record("failure", tenantId, target)),
+    reportSuccess: (tenantId, target) => inBackground(record("success", tenantId, target)),
+    settled: async () => {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
     snapshot: () => {
       const at = now();
       return [...local.values()].map((e) => ({ tenantId: e.tenantId, target: e.target, state: breakerStatus(e.state, at) }));

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { CLOSED, breakerAcquire, breakerFailure, breakerSuccess, type BreakerConfig, type BreakerState } from "@gateway/policy/breaker";
 import { breakerKey, createCircuitBreakers, type CircuitBreakers } from "../../src/resilience/breaker.ts";
+import { breakerGate } from "../../src/resilience/gate.ts";
 
 const config: BreakerConfig = { failureThreshold: 3, windowMs: 10_000, coolDownMs: 30_000, probeLeaseMs: 20_000 };
 const SYNC = 1_000;
@@ -128,5 +129,60 @@ describe("circuit breakers shared through Redis", () => {
         await p.recordSuccess(tenantId, "fuzz");
       }
     }
+  });
+});
+
+describe("the hot-path gate (never waits on Redis)", () => {
+  const key = () => `${tenantId}:openai/gpt-4o`;
+
+  it("learns in the background what other proxies recorded, and refuses from then on", async () => {
+    const gateA = breakerGate(proxyA);
+    const gateB = breakerGate(proxyB);
+    expect(gateB.allow(key(), clock)).toBe(true);
+    await proxyB.settled();
+    for (let i = 0; i < config.failureThreshold; i++) gateA.onFailure(key(), "server_error", clock);
+    await proxyA.settled();
+    expect(gateA.allow(key(), clock)).toBe(false);
+    clock += SYNC;
+    expect(gateB.allow(key(), clock)).toBe(true); // stale view: allowed, and a re-sync starts
+    await proxyB.settled();
+    expect(gateB.allow(key(), clock)).toBe(false);
+  });
+
+  it("client errors and refused outputs do not count against the target", async () => {
+    const gate = breakerGate(proxyA);
+    for (let i = 0; i < 5; i++) {
+      gate.onFailure(key(), "client_error", clock);
+      gate.onFailure(key(), "invalid_output", clock);
+    }
+    await proxyA.settled();
+    expect(await redisA.exists(breakerKey(tenantId, "openai/gpt-4o"))).toBe(0);
+  });
+
+  it("half-open: exactly one proxy gets the probe, its success re-closes for both", async () => {
+    const gateA = breakerGate(proxyA);
+    const gateB = breakerGate(proxyB);
+    for (let i = 0; i < config.failureThreshold; i++) gateA.onFailure(key(), "timeout", clock);
+    await proxyA.settled();
+    expect(gateB.allow(key(), clock)).toBe(true);
+    await proxyB.settled();
+    clock += config.coolDownMs;
+
+    // Both ask; each starts a background acquisition; only one wins the slot.
+    expect([gateA.allow(key(), clock), gateB.allow(key(), clock)]).toEqual([false, false]);
+    await Promise.all([proxyA.settled(), proxyB.settled()]);
+    const answers = [gateA.allow(key(), clock), gateB.allow(key(), clock)];
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    // The winner used its slot: a second call on it waits for the probe's outcome.
+    const [winner, loser, winnerBreakers, loserBreakers] = answers[0] ? [gateA, gateB, proxyA, proxyB] : [gateB, gateA, proxyB, proxyA];
+    expect(winner.allow(key(), clock)).toBe(false);
+
+    winner.onSuccess(key(), clock);
+    await winnerBreakers.settled();
+    expect(winner.allow(key(), clock)).toBe(true);
+    clock += SYNC;
+    loser.allow(key(), clock);
+    await loserBreakers.settled();
+    expect(loser.allow(key(), clock)).toBe(true);
   });
 });
