@@ -1,6 +1,6 @@
 // gateway.yaml → a validated config, or every error in the file by its path. Nothing here touches the
 // database: a wrong file is rejected as a whole before anything is written.
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
 import { configFileSchema, type ConfigFile, type TenantConfig } from "./file-schema.ts";
@@ -47,9 +47,16 @@ export function parseConfigFile(input: string | unknown, env: NodeJS.ProcessEnv 
   const errors: string[] = [];
   let raw: unknown = input;
   if (typeof input === "string") {
-    const doc = parseDocument(input, { prettyErrors: false, uniqueKeys: true });
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(input, { prettyErrors: false, uniqueKeys: true, lineCounter });
     if (doc.errors.length > 0) {
-      return { ok: false, errors: doc.errors.map((e) => `(file): ${yamlErrorMessage(e)}`) };
+      return {
+        ok: false,
+        errors: doc.errors.map((e) => {
+          const { line, col } = lineCounter.linePos(e.pos[0]);
+          return `(file): line ${line}, column ${col}: ${e.message.split("\n")[0] ?? e.message}`;
+        }),
+      };
     }
     raw = doc.toJS();
   }
@@ -103,12 +110,6 @@ function formatIssues(issues: z.core.$ZodIssue[]): string[] {
     }
     return [`${formatPath(issue.path)}: ${issue.message}`];
   });
-}
-
-function yamlErrorMessage(e: { message: string; linePos?: [{ line: number; col: number }, ...unknown[]] }): string {
-  const pos = e.linePos?.[0];
-  const first = e.message.split("\n")[0] ?? e.message;
-  return pos ? `line ${pos.line}, column ${pos.col}: ${first}` : first;
 }
 
 function dedupe(errors: string[]): string[] {
