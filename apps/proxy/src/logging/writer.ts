@@ -199,6 +199,24 @@ export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLo
   }
 
   async function replay(file: JournalFile): Promise<void> {
+    try {
+      await replayLines(file);
+    } catch (err) {
+      // Someone removed the file by hand: nothing left to replay, and retrying would wedge the queue.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      report(err, `journal file ${file.path} disappeared before replay`);
+      forget(file);
+    }
+  }
+
+  function forget(file: JournalFile): void {
+    const i = journal.indexOf(file);
+    if (i === -1) return;
+    journal.splice(i, 1);
+    journaledRows -= file.rows;
+  }
+
+  async function replayLines(file: JournalFile): Promise<void> {
     const bad: string[] = [];
     let batch: RequestLogRow[] = [];
     const lines = createInterface({ input: createReadStream(file.path), crlfDelay: Infinity });
@@ -230,8 +248,7 @@ export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLo
       report(new Error(`${bad.length} unreadable line(s)`), `replaying ${file.path}; kept in ${path}`);
     }
     await unlink(file.path);
-    journal.splice(journal.indexOf(file), 1);
-    journaledRows -= file.rows;
+    forget(file);
   }
 
   function maybeSpill(): void {
