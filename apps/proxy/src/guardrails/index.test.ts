@@ -3,7 +3,14 @@ import { toOpenAIError } from "@gateway/policy/errors";
 import { guardrailsSchema, type GuardrailsSpec } from "@gateway/policy/route-spec";
 import { replayAsStream } from "../cache/exact.ts";
 import type { ChatCompletion, ChatCompletionRequest } from "../providers/openai-types.ts";
-import { applyInputGuardrails, checkOutput, GuardrailBlockedError, OutputStreamGuard } from "./index.ts";
+import {
+  applyInputGuardrails,
+  checkOutput,
+  GuardrailBlockedError,
+  OutputStreamGuard,
+  requestBodyForLog,
+  responseTextForLog,
+} from "./index.ts";
 
 const spec = (s: unknown): GuardrailsSpec => guardrailsSchema.parse(s);
 const request = (content: string): ChatCompletionRequest => ({
@@ -150,5 +157,44 @@ describe("OutputStreamGuard", () => {
     expect(guard.mode).toBe("off");
     expect(guard.push(chunks[0]!)).toEqual([chunks[0]]);
     expect(guard.finish().findings).toEqual([]);
+  });
+});
+
+describe("nothing of a PII value reaches the client error or the log", () => {
+  const samples: Record<string, string> = {
+    email: "jane.doe@example.com",
+    phone: "+44 20 7946 0958",
+    card: "4111 1111 1111 1111",
+    iban: "DE89 3704 0044 0532 0130 00",
+    national_id: "123-45-6789",
+    secret: "sk-proj-abcdefghijklmnopqrstuvwx12",
+  };
+  for (const [kind, value] of Object.entries(samples)) {
+    it(`${kind}: block names the kind; redact and the logged body keep no value`, () => {
+      const req = request(`here it is: ${value}.`);
+      const blocked = blockedError(() => applyInputGuardrails(req, spec({ input: { pii: { action: "block" } } })));
+      const client = JSON.stringify(toOpenAIError(blocked).body);
+      expect(client).toContain(kind);
+      const logged = JSON.stringify({ findings: blocked.findings, body: requestBodyForLog(req, spec({ input: { pii: { action: "block" } } })) });
+      for (const text of [client, logged]) {
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(value.slice(-4));
+      }
+      expect(blocked.findings).toEqual([{ kind, count: 1, action: "block", stage: "input" }]);
+
+      const redacted = applyInputGuardrails(req, spec({ input: { pii: { action: "redact" } } }));
+      expect(redacted.request.messages[1]!.content).toBe(`here it is: [REDACTED:${kind}].`);
+
+      // Log-only lets the value go upstream unchanged, but the log still keeps it out.
+      const logOnly = spec({ input: { pii: { action: "log" } } });
+      expect(applyInputGuardrails(req, logOnly).request).toBe(req);
+      expect(JSON.stringify(requestBodyForLog(req, logOnly))).not.toContain(value);
+    });
+  }
+
+  it("redacts response text for the log with the output stage's kinds", () => {
+    const s = spec({ output: { pii: { action: "log", kinds: ["email"] } } });
+    expect(responseTextForLog("mail jane@example.com or +44 20 7946 0958", s)).toBe("mail [REDACTED:email] or +44 20 7946 0958");
+    expect(responseTextForLog("mail jane@example.com", null)).toBe("mail jane@example.com");
   });
 });

@@ -5,13 +5,14 @@
 import { GatewayError } from "@gateway/policy/errors";
 import {
   compileBannedPatterns,
+  detectPii,
   mergeFindings,
   scanChatMessages,
   scanText,
   type CompiledBannedPattern,
   type GuardrailFinding,
 } from "@gateway/policy/guardrails";
-import type { GuardrailsSpec } from "@gateway/policy/route-spec";
+import { PII_KINDS, type GuardrailsSpec, type PiiKind } from "@gateway/policy/route-spec";
 import { validateOutput } from "@gateway/policy/validator";
 import { assembleChunks, replayAsStream } from "../cache/exact.ts";
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionRequest } from "../providers/openai-types.ts";
@@ -114,6 +115,30 @@ export function checkOutput(completion: ChatCompletion, spec: GuardrailsSpec | n
   }
   const changed = choices.some((c, i) => c !== completion.choices[i]);
   return { completion: changed ? { ...completion, choices } : completion, findings: merged, blocked, error };
+}
+
+/** The PII kinds a route looks for at either stage; empty when it has no PII guardrail. */
+function piiKindsOf(spec: GuardrailsSpec | null, stage: "input" | "output"): readonly PiiKind[] {
+  const pii = spec?.[stage]?.pii;
+  if (!pii) return [];
+  return pii.kinds ?? PII_KINDS;
+}
+
+/**
+ * The request body as the request log may keep it: every PII kind the route's input stage looks for is
+ * redacted whatever the stage's action, so a blocked or log-only finding never reaches the log with its value.
+ */
+export function requestBodyForLog(request: ChatCompletionRequest, spec: GuardrailsSpec | null): ChatCompletionRequest {
+  const kinds = piiKindsOf(spec, "input");
+  if (kinds.length === 0) return request;
+  const r = scanChatMessages(request.messages, { pii: { action: "redact", kinds } });
+  return r.messages.some((m, i) => m !== request.messages[i]) ? { ...request, messages: r.messages } : request;
+}
+
+/** The same for response text (a completion's content or a stream's assembled text). */
+export function responseTextForLog(text: string, spec: GuardrailsSpec | null): string {
+  const kinds = piiKindsOf(spec, "output");
+  return kinds.length === 0 ? text : detectPii(text, kinds).masked;
 }
 
 export function outputGuardrailsActive(spec: GuardrailsSpec | null): boolean {
