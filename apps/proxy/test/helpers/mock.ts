@@ -1,0 +1,18 @@
+// The loopback mock provider (apps/mock-provider) for proxy tests, plus the prompt markers tests use.
+import { startMockProvider } from "@gateway/mock-provider";
+
+export interface Mock {
+  url: string;
+  close(): Promise<void>;
+  /** A prompt marker that makes the mock wait `ms` before answering. */
+  delayMarker(ms: number): string;
+}
+
+export async function startMock(): Promise<Mock> {
+  const m = await startMockProvider({ port: 0 });
+  return {
+    url: m.url,
+    close: () => m.close(),
+    delayMarker: (ms) => (ms > 0 ? `[[mock:delay_ms=${ms}]]` : ""),
+  };
+}
