@@ -65,7 +65,7 @@ export interface ApplyResult {
 }
 
 export function cliActor(): ApplyActor {
-  return { type: "cli", name: `gatewayctl:${os.userInfo().username}` };
+  return { type: "cli", name: os.userInfo().username };
 }
 
 class DryRunRollback extends Error {

@@ -105,4 +105,25 @@ tenants:
       errors: ["tenants[0].models[0].price.input: expected a non-negative US dollar amount with at most 6 decimals"],
     });
   });
+
+  it("refuses a validator that is not a JSON schema and a banned pattern the regex gate rejects", () => {
+    const r = parseConfigFile(
+      minimal("        api_key: k").replace(
+        "targets: [{ model: gpt-4o-mini }]",
+        `targets: [{ model: gpt-4o-mini }]
+        validator: { type: 12 }
+        guardrails:
+          input:
+            banned_patterns:
+              - { name: ok, pattern: "secret-[0-9]+" }
+              - { name: nested, pattern: "(a+)+$" }`,
+      ),
+      {},
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(2);
+    expect(r.errors[0]).toMatch(/^tenants\[0\]\.routes\[0\]\.validator: not a usable JSON schema: /);
+    expect(r.errors[1]).toMatch(/^tenants\[0\]\.routes\[0\]\.guardrails\.input\.banned_patterns\[1\]\.pattern: /);
+  });
 });

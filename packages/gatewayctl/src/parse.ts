@@ -3,6 +3,8 @@
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
+import { validatorSchemaProblem } from "@gateway/policy/validator";
+import { compileSafePattern } from "@gateway/policy/safe-regex";
 import { configFileSchema, type ConfigFile, type TenantConfig } from "./file-schema.ts";
 import { formatPath } from "./error-path.ts";
 import { interpolate } from "./interpolate.ts";
@@ -81,8 +83,10 @@ export function parseConfigFile(input: string | unknown, env: NodeJS.ProcessEnv 
     const routeSpecs = new Map<string, RouteVersionSpec>();
     config.routes.forEach((r, ri) => {
       const spec = routeVersionSpecSchema.safeParse(routeConfigToSpecInput(r));
-      if (spec.success) routeSpecs.set(r.name, spec.data);
-      else {
+      if (spec.success) {
+        routeSpecs.set(r.name, spec.data);
+        errors.push(...routeBehaviourProblems(spec.data).map(([path, message]) => `${formatPath(["tenants", ti, "routes", ri, ...path])}: ${message}`));
+      } else {
         for (const issue of spec.error.issues) {
           errors.push(`${formatPath(["tenants", ti, "routes", ri, ...specPathToFilePath(issue.path)])}: ${issue.message}`);
         }
@@ -96,6 +100,22 @@ export function parseConfigFile(input: string | unknown, env: NodeJS.ProcessEnv 
   });
   if (errors.length > 0) return { ok: false, errors: dedupe(errors) };
   return { ok: true, config: { file: parsed.data, tenants } };
+}
+
+/** What the proxy could not run: a validator ajv cannot compile, a banned pattern the regex gate refuses. */
+function routeBehaviourProblems(spec: RouteVersionSpec): Array<[Array<string | number>, string]> {
+  const problems: Array<[Array<string | number>, string]> = [];
+  if (spec.validator) {
+    const problem = validatorSchemaProblem(spec.validator);
+    if (problem) problems.push([["validator"], `not a usable JSON schema: ${problem}`]);
+  }
+  for (const stage of ["input", "output"] as const) {
+    spec.guardrails?.[stage]?.bannedPatterns?.forEach((p, i) => {
+      const compiled = compileSafePattern(p.pattern);
+      if (!compiled.ok) problems.push([["guardrails", stage, "banned_patterns", i, "pattern"], compiled.reason]);
+    });
+  }
+  return problems;
 }
 
 function formatIssues(issues: z.core.$ZodIssue[]): string[] {

@@ -1,29 +1,9 @@
 // Provider base URLs must not point the gateway at its own network (SSRF): loopback, private, link-local
-// and unique-local addresses are refused unless GATEWAY_ALLOW_PRIVATE_UPSTREAMS=1 (the demo's mock
-// provider lives on loopback). Hostnames are not resolved here; this catches literal addresses and
-// localhost names at apply time.
-import { BlockList, isIP } from "node:net";
-
-const blocked = new BlockList();
-for (const [net, bits] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.168.0.0", 16],
-] as const) {
-  blocked.addSubnet(net, bits, "ipv4");
-}
-for (const [net, bits] of [
-  ["::", 128],
-  ["::1", 128],
-  ["fc00::", 7],
-  ["fe80::", 10],
-] as const) {
-  blocked.addSubnet(net, bits, "ipv6");
-}
+// and other non-public addresses are refused unless GATEWAY_ALLOW_PRIVATE_UPSTREAMS=1 (the demo's mock
+// provider lives on loopback). The address classes are the proxy's (@gateway/policy/ip-address); here only
+// literal addresses and localhost names are checked, without DNS — the proxy checks every resolved address
+// again when it connects, which also covers DNS rebinding.
+import { classifyAddress, isIpLiteral } from "@gateway/policy/ip-address";
 
 export function privateUpstreamsAllowed(env: NodeJS.ProcessEnv): boolean {
   return env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS === "1" || env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS === "true";
@@ -44,15 +24,11 @@ export function upstreamUrlProblem(url: string, allowPrivate: boolean): string |
   if (host === "localhost" || host.endsWith(".localhost")) {
     return "points at a loopback address (set GATEWAY_ALLOW_PRIVATE_UPSTREAMS=1 to allow)";
   }
-  let family = isIP(host);
-  let address = host;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(host);
-  if (mapped?.[1]) {
-    address = mapped[1];
-    family = 4;
-  }
-  if (family !== 0 && blocked.check(address, family === 4 ? "ipv4" : "ipv6")) {
-    return "points at a private, loopback or link-local address (set GATEWAY_ALLOW_PRIVATE_UPSTREAMS=1 to allow)";
+  if (isIpLiteral(host)) {
+    const cls = classifyAddress(host);
+    if (cls !== "public") {
+      return `points at a ${cls.replace("_", "-")} address, not a public one (set GATEWAY_ALLOW_PRIVATE_UPSTREAMS=1 to allow)`;
+    }
   }
   return null;
 }
