@@ -6,6 +6,10 @@ export interface Mock {
   close(): Promise<void>;
   /** A prompt marker that makes the mock wait `ms` before answering. */
   delayMarker(ms: number): string;
+  /** Chat calls the mock has received so far. */
+  chatCalls(): number;
+  /** Resolves once the mock has received `n` chat calls in all. */
+  waitForChatCalls(n: number): Promise<void>;
 }
 
 export async function startMock(): Promise<Mock> {
@@ -14,5 +18,9 @@ export async function startMock(): Promise<Mock> {
     url: m.url,
     close: () => m.close(),
     delayMarker: (ms) => (ms > 0 ? `[[mock:delay_ms=${ms}]]` : ""),
+    chatCalls: () => m.requests().filter((r) => r.operation === "chat").length,
+    async waitForChatCalls(n) {
+      while (m.requests().filter((r) => r.operation === "chat").length < n) await new Promise((r) => setTimeout(r, 10));
+    },
   };
 }
