@@ -27,6 +27,7 @@ import { LocalFallback } from "./local-fallback.ts";
 import {
   admitScript,
   initBudgetScript,
+  reserveMoreScript,
   reconcileScript,
   type RedisLike,
   settleScript,
@@ -78,6 +79,7 @@ export interface AdmittedRequest {
   mode: "redis" | "local" | "none";
   /** OpenAI's x-ratelimit-* headers for the response. */
   headers: Record<string, string>;
+  /** Reserved so far (grows with reserveMore). */
   reserveMicros: bigint;
   estimatedTokens: number;
   /** Budgets this request counts against, with the window it counts in (fixed at admission). */
@@ -85,6 +87,8 @@ export interface AdmittedRequest {
   /** TPM counters the estimate went into, corrected at settle. */
   tokenCounters: readonly string[];
   reservationExpiresAt: number;
+  /** The tenant's budget fail mode at admission, for reserveMore during an outage. */
+  budgetFailMode: FailMode;
 }
 
 /** A downgrade budget is spent: serve the request on this route instead (admit again for that route). */
@@ -139,6 +143,11 @@ export interface EnforcerOptions {
 
 export interface Enforcer {
   admit(input: AdmitInput): Promise<Admission>;
+  /**
+   * Reserves `extraMicros` more for an extra attempt (retry or fallback) of an admitted request. Throws
+   * budget_exceeded when a block budget has no room for it; the caller then stops and settles.
+   */
+  reserveMore(admission: AdmittedRequest, extraMicros: bigint, opts?: { reservationTtlMs?: number }): Promise<void>;
   settle(admission: AdmittedRequest, actual: ActualUsage): Promise<SettleResult>;
   /** Seeds every applicable budget window of a tenant that Redis lacks, from the spend source. */
   rebuildSpend(input: { tenant: EnforcementTenant; budgets: readonly BudgetRule[]; now?: Date }): Promise<number>;
@@ -149,7 +158,6 @@ export interface Enforcer {
   close(): void;
 }
 
-export const DOWNGRADE_HEADER = "x-gateway-downgraded-from";
 const DEFAULT_TIMEOUT_MS = 250;
 const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 const SWEEP_BATCH = "20";
@@ -202,6 +210,8 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
   const local = new LocalFallback(RATE_WINDOW_MS);
   const rebuilding = new Map<string, Promise<void>>();
   let reconciling: Promise<void> | null = null;
+  /** After a failed replay, admissions do not retry it before this time (the next reconnect always does). */
+  let replayNotBefore = 0;
   const reportBackground = options.onBackgroundError ?? ((err: unknown) => console.warn("[enforcement]", err));
 
   async function call<T>(fn: () => Promise<T>): Promise<T> {
@@ -321,6 +331,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       budgets: held,
       tokenCounters: counters.filter((_, j) => limits[j]?.kind === "tpm").map((c) => c.current),
       reservationExpiresAt: nowMs + ttl,
+      budgetFailMode: input.tenant.budgetFailMode,
     };
     if (limits.length === 0 && held.length === 0) return { ...base, mode: "none", headers: {} };
 
@@ -392,7 +403,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
         const h = held[i];
         if (h && state) local.rememberBudget(h.hashKey, BigInt(state[0]) + BigInt(state[1]) + input.reserveMicros);
       });
-      if (local.hasPending()) void reconcile();
+      if (local.hasPending() && clock() >= replayNotBefore) void reconcile();
       return { ...base, mode: "redis", headers: rateLimitHeaders(states) };
     }
   }
@@ -438,6 +449,48 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     });
     for (const h of held) local.reserveBudget(h.hashKey, input.reserveMicros);
     return { ...base, mode: "local", headers: rateLimitHeaders(limitStates) };
+  }
+
+  async function reserveMore(admission: AdmittedRequest, extraMicros: bigint, opts: { reservationTtlMs?: number } = {}): Promise<void> {
+    if (extraMicros < 0n) throw new RangeError("extraMicros must not be negative");
+    if (admission.mode === "none" || admission.budgets.length === 0 || extraMicros === 0n) return;
+    const blocks = (b: BudgetRule) => b.action === "block" || (b.action === "downgrade" && b.downgradeRouteId === null);
+    const reserveLocally = () => {
+      for (const h of admission.budgets) {
+        if (blocks(h.budget) && local.budgetUsed(h.hashKey) + extraMicros > h.budget.limitMicros) throw budgetExceeded(h);
+      }
+      for (const h of admission.budgets) local.reserveBudget(h.hashKey, extraMicros);
+      admission.reserveMicros += extraMicros;
+    };
+    if (admission.mode === "local") return reserveLocally();
+    const nowMs = clock();
+    const ttl = opts.reservationTtlMs ?? options.reservationTtlMs ?? DEFAULT_RESERVATION_TTL_MS;
+    const keys = tenantKeys(admission.tenantId);
+    const args = [admission.requestId, extraMicros.toString(), String(Math.max(admission.reservationExpiresAt, nowMs + ttl))];
+    for (const h of admission.budgets) args.push(h.budget.limitMicros.toString(), blocks(h.budget) ? "b" : "-");
+    let reply: { s: "ok" | "gone" | "budget"; i?: number };
+    try {
+      reply = JSON.parse(
+        String(await call(() => reserveMoreScript.run(redis, [keys.reservations, keys.reservationRecords, ...admission.budgets.map((h) => h.hashKey)], args))),
+      ) as typeof reply;
+    } catch (err) {
+      if (!(err instanceof RedisUnavailable)) throw err;
+      if (admission.budgetFailMode === "closed") throw unavailable();
+      // Fail-open: the extra attempt is checked against what this proxy knows; the Redis reservation stays as it was.
+      for (const h of admission.budgets) {
+        if (blocks(h.budget) && local.budgetUsed(h.hashKey) + extraMicros > h.budget.limitMicros) throw budgetExceeded(h);
+      }
+      return;
+    }
+    if (reply.s === "budget") {
+      const h = admission.budgets[reply.i ?? -1];
+      if (!h) throw new Error(`reservation script named unknown budget index ${String(reply.i)}`);
+      throw budgetExceeded(h);
+    }
+    if (reply.s === "ok") {
+      admission.reserveMicros += extraMicros;
+      admission.reservationExpiresAt = Math.max(admission.reservationExpiresAt, nowMs + ttl);
+    }
   }
 
   const settledLocally = new WeakSet<AdmittedRequest>();
@@ -518,6 +571,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
           await call(() => reconcileScript.run(redis, scriptKeys, args));
         } catch (err) {
           local.restore(group, nowMs);
+          replayNotBefore = clock() + 1000;
           reportBackground(err);
         }
       }
@@ -545,10 +599,11 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
 
   return {
     admit,
+    reserveMore,
     settle,
     rebuildSpend,
     reconcile,
-    hasPendingReconciliation: () => local.hasPending(),
+    hasPendingReconciliation: () => local.hasPending() || reconciling !== null,
     close: () => {
       redis.off("ready", onReady);
     },

@@ -17,6 +17,7 @@ export class LocalFallback {
   /** Last spent+reserved Redis reported per budget window, the floor the local count adds to. */
   private readonly budgetSeen = new Map<string, bigint>();
   private readonly pendingSpend = new Map<string, bigint>();
+  private writes = 0;
 
   constructor(private readonly windowMs = RATE_WINDOW_MS) {}
 
@@ -42,6 +43,10 @@ export class LocalFallback {
 
   addRate(counterKey: string, cost: number, nowMs: number): void {
     if (cost === 0) return;
+    // A long outage must not grow memory without bound: windows past their use are neither checked nor replayed.
+    if (++this.writes % 1000 === 0) {
+      for (const [key, delta] of this.rateCounters) if (delta.expiresAtMs <= nowMs) this.rateCounters.delete(key);
+    }
     const seen = this.rateCounters.get(counterKey);
     const expiresAtMs = (Math.floor(nowMs / this.windowMs) + 2) * this.windowMs;
     if (seen) seen.count += cost;

@@ -251,7 +251,37 @@ end
 return 1
 `;
 
+/**
+ * More reservation for a request already admitted, before an extra attempt (a retry or fallback that may
+ * cost as much again). Only block budgets refuse: a request cannot be downgraded half-way, and alert_only
+ * never refuses. KEYS: [1] reservation zset, [2] reservation records, then the request's budget hashes.
+ * ARGV: [1] reservation id, [2] extra micros, [3] new expiry ms, then 2 per budget (limit micros, action).
+ * A reservation already gone (expired) is not revived: the request goes on, and its spend still settles.
+ */
+export const RESERVE_MORE_LUA = `
+local data = redis.call('HGET', KEYS[2], ARGV[1])
+if not data then return cjson.encode({ s = 'gone' }) end
+local extra = tonumber(ARGV[2])
+for i = 3, #KEYS do
+  local base = 3 + (i - 3) * 2
+  local lim = tonumber(ARGV[base + 1])
+  if ARGV[base + 2] == 'b' and redis.call('EXISTS', KEYS[i]) == 1 then
+    local v = redis.call('HMGET', KEYS[i], 'spent', 'reserved')
+    if tonumber(v[1] or '0') + tonumber(v[2] or '0') + extra > lim then return cjson.encode({ s = 'budget', i = i - 3 }) end
+  end
+end
+local r = cjson.decode(data)
+for _, b in ipairs(r.b) do
+  if redis.call('EXISTS', b[1]) == 1 then redis.call('HINCRBY', b[1], 'reserved', ARGV[2]) end
+  b[2] = string.format('%.0f', tonumber(b[2]) + extra)
+end
+redis.call('HSET', KEYS[2], ARGV[1], cjson.encode(r))
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return cjson.encode({ s = 'ok' })
+`;
+
 export const admitScript = new LuaScript(ADMIT_LUA);
+export const reserveMoreScript = new LuaScript(RESERVE_MORE_LUA);
 export const settleScript = new LuaScript(SETTLE_LUA);
 export const initBudgetScript = new LuaScript(INIT_BUDGET_LUA);
 export const reconcileScript = new LuaScript(RECONCILE_LUA);

@@ -179,6 +179,24 @@ describe("settlement", () => {
   });
 });
 
+describe("more reservation for an extra attempt", () => {
+  it("grows the reservation while a block budget has room, refuses when it has not, and settles all of it", async () => {
+    const tenant = newTenant();
+    const block = budgetRule({ limitMicros: 1_000n });
+    const alertOnly = budgetRule({ scope: "key", apiKeyId: "key-1", limitMicros: 10n, action: "alert_only" });
+    const a = (await proxyA.admit({ requestId: "retry", tenant, subject: subjectOf(tenant), rateLimits: [], budgets: [block, alertOnly], estimatedTokens: 1, reserveMicros: 400n })) as AdmittedRequest;
+    await proxyB.reserveMore(a, 400n);
+    expect(a.reserveMicros).toBe(800n);
+    expect(await windowCounters(tenant.id, block.id)).toEqual({ spent: 0n, reserved: 800n });
+    await expect(proxyA.reserveMore(a, 201n)).rejects.toMatchObject({ code: "budget_exceeded", type: "insufficient_quota" });
+    expect(await windowCounters(tenant.id, block.id)).toEqual({ spent: 0n, reserved: 800n });
+    // Two attempts cost 120 + 380 in all.
+    await proxyA.settle(a, { costMicros: 500n, totalTokens: 1 });
+    expect(await windowCounters(tenant.id, block.id)).toEqual({ spent: 500n, reserved: 0n });
+    expect(await windowCounters(tenant.id, alertOnly.id)).toEqual({ spent: 500n, reserved: 0n });
+  });
+});
+
 describe("budget actions", () => {
   it("downgrade: a spent budget sends the request to the cheaper route, which is then served", async () => {
     const tenant = newTenant();
