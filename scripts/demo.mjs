@@ -131,7 +131,7 @@ try {
   await waitFor("proxy", `http://127.0.0.1:${ports.proxy}/readyz`);
   await waitFor("worker", `http://127.0.0.1:${ports.worker}/readyz`);
   await waitFor("dashboard", `http://127.0.0.1:${ports.dashboard}/api/health`);
-  runStep("sending demo traffic through the proxy", ["--import", "tsx", "scripts/demo-traffic.ts", seeded.key]);
+  console.log(runStep("sending demo traffic through the proxy", ["--import", "tsx", "scripts/demo-traffic.ts", seeded.key]));
 
   console.log(`
   ┌──────────────────────────────────────────────────────────────────────────┐
