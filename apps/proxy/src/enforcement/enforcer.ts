@@ -161,6 +161,11 @@ export interface Enforcer {
 const DEFAULT_TIMEOUT_MS = 250;
 const DEFAULT_RESERVATION_TTL_MS = 10 * 60_000;
 const SWEEP_BATCH = "20";
+/**
+ * How long a settled request id is remembered to refuse a second settlement. Duplicates come from a retry
+ * right after a lost reply, so a short memory suffices and keeps one key per request from piling up.
+ */
+const SETTLED_MARKER_TTL_S = 120;
 /** A budget window's counters outlive the window by a day, for calls that settle after it ends. */
 const WINDOW_GRACE_MS = 24 * 3600_000;
 
@@ -517,14 +522,13 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       ...admission.budgets.map((h) => h.hashKey),
       ...admission.tokenCounters,
     ];
-    const markerTtlS = Math.ceil(Math.max(0, admission.reservationExpiresAt - nowMs) / 1000) + 3600;
     const args = [
       admission.requestId,
       actual.costMicros.toString(),
       String(tokenDelta),
       String(admission.budgets.length),
       String(admission.tokenCounters.length),
-      String(markerTtlS),
+      String(SETTLED_MARKER_TTL_S),
     ];
     for (const h of admission.budgets) args.push(h.budget.limitMicros.toString(), String(h.budget.softThresholdPct));
     let reply: SettleReply;
