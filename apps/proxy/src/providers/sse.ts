@@ -60,4 +60,9 @@ export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncG
     }
     buffer = buffer.slice(start);
   }
+  // A lone CR held back as a possible CRLF half is a line end once the body is over.
+  if (buffer.endsWith("\r")) {
+    const ev = takeLine(buffer.slice(0, -1));
+    if (ev) yield ev;
+  }
 }

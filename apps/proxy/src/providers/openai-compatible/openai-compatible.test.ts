@@ -1,0 +1,35 @@
+// Contract: OpenAI-format servers at a base URL, bearer style (vLLM, Groq, ...) and Azure OpenAI style.
+import { describe, expect, it } from "vitest";
+import type { ChatCompletionRequest } from "../openai-types.ts";
+import type { UpstreamTarget } from "../types.ts";
+import { openAICompatibleAdapter } from "./adapter.ts";
+
+const req: ChatCompletionRequest = { model: "route", messages: [{ role: "user", content: "hi" }], stream: true };
+
+describe("openai-compatible", () => {
+  it("calls {base}/chat/completions with a bearer key and the upstream model", () => {
+    const t: UpstreamTarget = { kind: "openai_compatible", baseUrl: "https://api.groq.com/openai/v1", apiKey: "gsk_x", authStyle: "bearer", upstreamModel: "llama-3.3-70b-versatile" };
+    const r = openAICompatibleAdapter.buildChatRequest(t, req);
+    expect(r.url).toBe("https://api.groq.com/openai/v1/chat/completions");
+    expect(r.headers.authorization).toBe("Bearer gsk_x");
+    expect(r.body).toMatchObject({ model: "llama-3.3-70b-versatile", stream: true, stream_options: { include_usage: true } });
+  });
+
+  it("calls Azure deployments with the api-key header, api-version and no model in the body", () => {
+    const t: UpstreamTarget = {
+      kind: "openai_compatible",
+      baseUrl: "https://myres.openai.azure.com/",
+      apiKey: "azkey",
+      authStyle: "api-key",
+      apiVersion: "2024-10-21",
+      upstreamModel: "gpt-4o-prod",
+    };
+    const r = openAICompatibleAdapter.buildChatRequest(t, req);
+    expect(r.url).toBe("https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21");
+    expect(r.headers["api-key"]).toBe("azkey");
+    expect(r.headers).not.toHaveProperty("authorization");
+    expect(r.body).not.toHaveProperty("model");
+    const e = openAICompatibleAdapter.buildEmbeddingsRequest(t, { model: "emb", input: "x" });
+    expect(e.url).toBe("https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/embeddings?api-version=2024-10-21");
+  });
+});
