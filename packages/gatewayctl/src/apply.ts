@@ -34,6 +34,11 @@ export interface ApplyOptions {
   env?: NodeJS.ProcessEnv;
   /** Run everything, report what would change, then roll back. New keys carry no secret. */
   dryRun?: boolean;
+  /**
+   * Also remove, in the tenants the file declares, what the file no longer lists: keys are revoked (never
+   * deleted: logs and audit refer to them), everything else is deleted. Tenants are never pruned.
+   */
+  prune?: boolean;
 }
 
 export interface AppliedKey {
@@ -52,7 +57,7 @@ export interface ConfigChange {
   tenant: string;
   kind: "tenant" | "provider" | "model" | "price" | "route" | "app" | "environment" | "key" | "budget" | "rate_limit" | "alert_rule";
   name: string;
-  action: "created" | "updated" | "versioned";
+  action: "created" | "updated" | "versioned" | "revoked" | "deleted";
   before?: Record<string, unknown>;
   after?: Record<string, unknown>;
 }
@@ -93,7 +98,12 @@ export async function applyConfig(
       async (tx) => {
         const out: ApplyResult = { keys: [], changes: [], tenants: [], dryRun: Boolean(opts.dryRun) };
         for (const tenant of config.tenants) {
-          const r = await applyTenant(tx, tenant, { actor, now, dryRun: Boolean(opts.dryRun) });
+          const r = await applyTenant(tx, tenant, {
+            actor,
+            now,
+            dryRun: Boolean(opts.dryRun),
+            prune: Boolean(opts.prune),
+          });
           out.keys.push(...r.keys);
           out.changes.push(...r.changes);
           out.tenants.push({ slug: tenant.config.slug, id: r.tenantId });
@@ -131,6 +141,7 @@ interface Ctx {
   actor: ApplyActor;
   now: Date;
   dryRun: boolean;
+  prune: boolean;
 }
 
 /** JSON-safe, comparable form of a stored or desired value. */
@@ -585,6 +596,8 @@ async function applyTenant(
     }
   }
 
+  if (ctx.prune) await pruneTenant(tx, vt, tenantId, ctx, record);
+
   // ── one audit entry per tenant and apply, changes or not: who applied what, never a secret
   await tx.auditLog.create({
     data: {
@@ -601,6 +614,102 @@ async function applyTenant(
   });
 
   return { tenantId, keys, changes };
+}
+
+/** Removes what the file no longer lists, dependents first (limits, budgets, keys) and providers last. */
+async function pruneTenant(
+  tx: Tx,
+  vt: ValidTenant,
+  tenantId: string,
+  ctx: Ctx,
+  record: (c: Omit<ConfigChange, "tenant">) => void,
+): Promise<void> {
+  const t = vt.config;
+  const apps = await tx.app.findMany({ where: { tenantId }, include: { environments: true } });
+  const appSlug = new Map(apps.map((a) => [a.id, a.slug]));
+  const envName = new Map(apps.flatMap((a) => a.environments.map((e) => [e.id, e.name] as const)));
+  const routes = await tx.route.findMany({ where: { tenantId } });
+  const routeName = new Map(routes.map((r) => [r.id, r.name]));
+  const keys = await tx.apiKey.findMany({ where: { tenantId } });
+  const keyRef = new Map(keys.map((k) => [k.id, `${appSlug.get(k.appId)}/${envName.get(k.environmentId)}/${k.name}`]));
+
+  const wantedLimits = new Set(t.rate_limits.map((l) => rateLimitIdentity(l)));
+  for (const l of await tx.rateLimit.findMany({ where: { tenantId } })) {
+    const identity = rateLimitIdentity({
+      scope: l.scope,
+      app: l.appId ? appSlug.get(l.appId) : undefined,
+      key: l.apiKeyId ? keyRef.get(l.apiKeyId) : undefined,
+      route: l.routeId ? routeName.get(l.routeId) : undefined,
+      model: l.modelName ?? undefined,
+    });
+    if (wantedLimits.has(identity)) continue;
+    await tx.rateLimit.delete({ where: { id: l.id } });
+    record({ kind: "rate_limit", name: identity, action: "deleted", before: { rpm: l.rpm, tpm: l.tpm } });
+  }
+
+  const wantedBudgets = new Set([
+    ...t.budgets.map((b) => b.name),
+    ...t.apps.flatMap((a) =>
+      a.environments.flatMap((e) => e.keys.flatMap((k) => (k.budget ? [k.budget.name ?? `key:${a.slug}/${e.name}/${k.name}`] : []))),
+    ),
+  ]);
+  for (const b of await tx.budget.findMany({ where: { tenantId, name: { notIn: [...wantedBudgets] } } })) {
+    await tx.budget.delete({ where: { id: b.id } });
+    record({ kind: "budget", name: b.name, action: "deleted", before: { scope: b.scope, limitMicros: b.limitMicros } });
+  }
+
+  const wantedRules = t.alert_rules.map((a) => a.name);
+  for (const a of await tx.alertRule.findMany({ where: { tenantId, name: { notIn: wantedRules } } })) {
+    await tx.alertRule.delete({ where: { id: a.id } });
+    record({ kind: "alert_rule", name: a.name, action: "deleted", before: { kind: a.kind } });
+  }
+
+  const wantedEnvs = new Set(t.apps.flatMap((a) => a.environments.map((e) => `${a.slug}/${e.name}`)));
+  const wantedApps = new Set(t.apps.map((a) => a.slug));
+  const wantedKeys = new Set(t.apps.flatMap((a) => a.environments.flatMap((e) => e.keys.map((k) => `${a.slug}/${e.name}/${k.name}`))));
+  for (const k of keys) {
+    const ref = keyRef.get(k.id)!;
+    // Keys of an app or environment being deleted go with it (reported there).
+    const [app, env] = ref.split("/");
+    if (!wantedApps.has(app!) || !wantedEnvs.has(`${app}/${env}`)) continue;
+    if (wantedKeys.has(ref) || k.revokedAt) continue;
+    await tx.apiKey.update({ where: { id: k.id }, data: { revokedAt: ctx.now } });
+    record({ kind: "key", name: ref, action: "revoked", before: { prefix: k.prefix } });
+  }
+
+  for (const a of apps) {
+    if (!wantedApps.has(a.slug)) {
+      await tx.app.delete({ where: { id: a.id } });
+      record({ kind: "app", name: a.slug, action: "deleted", before: { keys: keys.filter((k) => k.appId === a.id).length } });
+      continue;
+    }
+    for (const e of a.environments) {
+      if (wantedEnvs.has(`${a.slug}/${e.name}`)) continue;
+      await tx.environment.delete({ where: { id: e.id } });
+      record({
+        kind: "environment",
+        name: `${a.slug}/${e.name}`,
+        action: "deleted",
+        before: { keys: keys.filter((k) => k.environmentId === e.id).length },
+      });
+    }
+  }
+
+  const wantedRoutes = t.routes.map((r) => r.name);
+  for (const r of await tx.route.findMany({ where: { tenantId, name: { notIn: wantedRoutes } } })) {
+    await tx.route.delete({ where: { id: r.id } });
+    record({ kind: "route", name: r.name, action: "deleted", before: { version: r.currentVersion } });
+  }
+  const wantedModels = t.models.map((m) => m.name);
+  for (const m of await tx.model.findMany({ where: { tenantId, name: { notIn: wantedModels } } })) {
+    await tx.model.delete({ where: { id: m.id } });
+    record({ kind: "model", name: m.name, action: "deleted" });
+  }
+  const wantedProviders = t.providers.map((p) => p.name);
+  for (const p of await tx.providerAccount.findMany({ where: { tenantId, name: { notIn: wantedProviders } } })) {
+    await tx.providerAccount.delete({ where: { id: p.id } });
+    record({ kind: "provider", name: p.name, action: "deleted" });
+  }
 }
 
 function versionData(spec: RouteVersionSpec, version: number, ctx: Ctx) {

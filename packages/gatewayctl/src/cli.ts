@@ -12,7 +12,9 @@ import { createKey, listKeys, revokeKey, KeyCommandError, type KeyListing } from
 import { requireEnv, EnvError, type EnvNeed } from "./env.ts";
 
 const USAGE = `Usage:
-  gatewayctl apply -f <gateway.yaml> [--dry-run]    create or update everything the file declares
+  gatewayctl apply -f <gateway.yaml> [--dry-run] [--prune]
+                                                    create or update everything the file declares;
+                                                    --prune also removes what its tenants no longer list
   gatewayctl validate -f <gateway.yaml>             check the file; write nothing
   gatewayctl export [--tenant <slug>] [-o <file>]   the current configuration as YAML
   gatewayctl keys create --tenant <slug> --app <app> --env <env> --name <name>
@@ -115,13 +117,17 @@ async function withClients<T>(
 }
 
 async function cmdApply(args: string[], io: Io): Promise<number> {
-  const v = parse(args, { file: { type: "string", short: "f" }, "dry-run": { type: "boolean" } });
+  const v = parse(args, { file: { type: "string", short: "f" }, "dry-run": { type: "boolean" }, prune: { type: "boolean" } });
   const text = readConfigText(v.file as string | undefined);
   // Validate before touching the environment's services, so a wrong file fails fast and alone.
   const parsed = parseConfigFile(text, io.env);
   if (!parsed.ok) throw new ConfigValidationError(parsed.errors);
   return withClients(["DATABASE_URL", "REDIS_URL", "GATEWAY_SECRET_KEY"], io.env, async (prisma, redis) => {
-    const result = await applyConfig(prisma, redis, parsed.config, { actor: cliActor(), dryRun: Boolean(v["dry-run"]) });
+    const result = await applyConfig(prisma, redis, parsed.config, {
+      actor: cliActor(),
+      dryRun: Boolean(v["dry-run"]),
+      prune: Boolean(v.prune),
+    });
     io.stdout(
       `${JSON.stringify(
         {

@@ -314,3 +314,59 @@ describe("export", () => {
     expect(decryptSecret(p.credentialsCiphertext!)).toBe("sk-rotated-456");
   });
 });
+
+describe("dry run", () => {
+  it("reports what would change, hands out no secret and writes nothing", async () => {
+    const slug = uniqueSlug();
+    const listener = await configListener();
+    const r = await applyConfig(prisma, redis, exampleText(slug), { env: applyEnv, dryRun: true });
+    listener.close();
+    expect(r.dryRun).toBe(true);
+    expect(r.changes.filter((c) => c.kind === "route").map((c) => c.name).sort()).toEqual([
+      "refund-decision",
+      "support-summary",
+      "support-summary-lite",
+      "ticket-triage",
+    ]);
+    expect(r.keys).toHaveLength(4);
+    expect(r.keys.every((k) => k.created && k.secret === undefined)).toBe(true);
+    expect(await tenantRowCounts(prisma, slug)).toEqual({ tenants: 0 });
+  });
+});
+
+describe("--prune", () => {
+  it("without it, what the file drops stays; with it, keys are revoked and the rest deleted", async () => {
+    const slug = uniqueSlug();
+    await applyConfig(prisma, redis, exampleConfig(slug), { env: applyEnv });
+    const trimmed = exampleConfig(slug);
+    const t = trimmed.tenants[0];
+    t.apps = t.apps.filter((a: { slug: string }) => a.slug !== "analytics");
+    t.rate_limits = t.rate_limits.filter((l: { scope: string }) => l.scope !== "app" && l.scope !== "model");
+    t.budgets = t.budgets.filter((b: { name: string }) => b.name !== "refund-decision-weekly");
+    t.apps[0].environments[1].keys = [];
+    t.alert_rules = [];
+
+    const additive = await applyConfig(prisma, redis, trimmed, { env: applyEnv });
+    expect(additive.changes).toEqual([]);
+
+    const pruned = await applyConfig(prisma, redis, trimmed, { env: applyEnv, prune: true });
+    expect(pruned.changes.map((c) => `${c.kind}:${c.action}:${c.name}`).sort()).toEqual(
+      [
+        "alert_rule:deleted:demo-spend-spike",
+        "alert_rule:deleted:support-summary-errors",
+        "app:deleted:analytics",
+        "budget:deleted:refund-decision-weekly",
+        "key:revoked:support-bot/staging/default",
+        // The analytics rate limit goes with its app; it is reported before the app is deleted.
+        'rate_limit:deleted:["app","analytics",null,null,null]',
+        'rate_limit:deleted:["model",null,null,null,"gpt-4o"]',
+      ].sort(),
+    );
+    const staging = await prisma.apiKey.findFirstOrThrow({
+      where: { tenant: { slug }, app: { slug: "support-bot" }, environment: { name: "staging" }, name: "default" },
+    });
+    expect(staging.revokedAt).not.toBeNull();
+    expect(await prisma.app.count({ where: { tenant: { slug } } })).toBe(1);
+    expect((await applyConfig(prisma, redis, trimmed, { env: applyEnv, prune: true })).changes).toEqual([]);
+  });
+});
