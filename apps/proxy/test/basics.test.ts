@@ -123,7 +123,7 @@ describe("/v1/models", () => {
     expect(body.object).toBe("list");
     const ids = body.data.map((d) => d.id).sort();
     expect(ids).toEqual(
-      ["chat", "chat-anthropic", "chat-gemini", "embed", "low-faulty", "medium-faulty", "high-faulty", "small-input", "gpt-mock", "claude-mock", "gemini-mock", "embed-mock"].sort(),
+      ["chat", "chat-anthropic", "chat-gemini", "embed", "embed-gemini", "low-faulty", "medium-faulty", "high-faulty", "small-input", "gpt-mock", "claude-mock", "gemini-mock", "embed-mock"].sort(),
     );
     for (const d of body.data) expect(d.object).toBe("model");
 

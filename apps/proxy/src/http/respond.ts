@@ -2,6 +2,7 @@
 // a size cap so one client cannot make the proxy buffer without bound.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GatewayError, invalidRequest, toOpenAIError } from "@gateway/policy/errors";
+import { toAnthropicError } from "../providers/anthropic-inbound.ts";
 
 export const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -13,33 +14,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 export type ErrorShape = "openai" | "anthropic";
 
-const ANTHROPIC_TYPES: Record<number, string> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  413: "request_too_large",
-  422: "invalid_request_error",
-  429: "rate_limit_error",
-  500: "api_error",
-  502: "api_error",
-  503: "overloaded_error",
-  504: "api_error",
-};
-
 /** Status, headers and body for an error, in the shape the client's SDK expects. */
 export function errorResponse(err: unknown, shape: ErrorShape): { status: number; headers: Record<string, string>; body: unknown } {
-  const e = toOpenAIError(err);
-  if (shape === "openai") return e;
-  const { message, type: _t, param: _p, code, ...extra } = e.body.error;
-  return {
-    status: e.status,
-    headers: e.headers,
-    body: {
-      type: "error",
-      error: { type: ANTHROPIC_TYPES[e.status] ?? "api_error", message, ...(code ? { code } : {}), ...extra },
-    },
-  };
+  return shape === "openai" ? toOpenAIError(err) : toAnthropicError(err);
 }
 
 export function sendError(res: ServerResponse, err: unknown, shape: ErrorShape, headers: Record<string, string> = {}): number {

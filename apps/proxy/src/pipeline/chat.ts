@@ -32,9 +32,9 @@ export interface ChatResponder {
   streamStart(headers: Record<string, string>): void;
   streamChunk(chunk: ChatCompletionChunk): void;
   /** Normal end; `usage` is the final count, for clients that asked for it. */
-  streamEnd(usage: CompletionUsage | null, trailers: Record<string, string>): void;
+  streamEnd(usage: CompletionUsage | null, trailers: Record<string, string>): void | Promise<void>;
   /** The stream broke after its first byte: send an error event and end. */
-  streamError(err: GatewayError): void;
+  streamError(err: GatewayError): void | Promise<void>;
   error(err: unknown, headers: Record<string, string>): number;
   /** True once the client has gone away. */
   readonly closed: boolean;
@@ -464,7 +464,7 @@ async function pipeStream(
       last.message = `mid-stream: ${failed?.message ?? "client closed the connection"}`;
     }
     if (failed && !responder.closed) {
-      responder.streamError(
+      await responder.streamError(
         new GatewayError(record.errorCode === "upstream_timeout" ? "upstream_timeout" : "upstream_error", `The stream from ${served.model.name} broke after it started: ${failed.message}. The gateway does not switch models mid-stream.`),
       );
     }
@@ -472,7 +472,7 @@ async function pipeStream(
   }
   record.status = "success";
   record.responseBody = { streamed: true, text };
-  responder.streamEnd(
+  await responder.streamEnd(
     run.includeUsage ? toCompletionUsage({ inputTokens: record.inputTokens, outputTokens: record.outputTokens, cachedTokens: record.cachedTokens }) : null,
     { "x-gateway-cost-usd": formatUsd(record.costMicros) },
   );

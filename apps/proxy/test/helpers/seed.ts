@@ -81,6 +81,7 @@ export async function seedTenant(
     model("gpt-faulty", pFaulty.id, "gpt-4o-mini", PRICES.openai),
     model("claude-faulty", pFaultyAnthropic.id, "claude-3-5-haiku-latest", PRICES.anthropic),
     model("embed-mock", pOpenai.id, "text-embedding-3-small", PRICES.embed, "embedding"),
+    model("embed-gemini", pGemini.id, "text-embedding-004", PRICES.embed, "embedding"),
   ]);
 
   const routeIds: Record<string, string> = {};
@@ -113,6 +114,7 @@ export async function seedTenant(
   await addRoute("chat-anthropic", { riskLevel: "low", targets: [{ model: "claude-mock" }] });
   await addRoute("chat-gemini", { riskLevel: "low", targets: [{ model: "gemini-mock" }] });
   await addRoute("embed", { riskLevel: "low", targets: [{ model: "embed-mock" }] });
+  await addRoute("embed-gemini", { riskLevel: "low", targets: [{ model: "embed-gemini" }] });
   await addRoute("low-faulty", { riskLevel: "low", targets: [{ model: "gpt-faulty" }, { model: "claude-mock" }] });
   await addRoute("medium-faulty", {
     riskLevel: "medium",
