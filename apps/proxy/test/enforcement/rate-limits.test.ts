@@ -144,6 +144,56 @@ describe("TPM by estimate, corrected by real usage", () => {
   });
 });
 
+describe("one round trip", () => {
+  it("checks and counts every limit and budget of a request with a single Redis command", async () => {
+    const tenant = newTenant();
+    const subject = subjectOf(tenant);
+    const commands: string[] = [];
+    const counting = new Proxy(redisA, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof prop === "string" && typeof value === "function" && ["evalsha", "eval", "hmget", "hexists", "get", "incrby"].includes(prop)) {
+          return (...args: unknown[]) => {
+            commands.push(prop);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return value;
+      },
+    });
+    const enforcer = createEnforcer({ redis: counting, redisTimeoutMs: 2000 });
+    const input = {
+      tenant,
+      subject,
+      rateLimits: [
+        limitRule({ scope: "tenant", rpm: 100, tpm: 100_000 }),
+        limitRule({ scope: "app", appId: subject.appId, rpm: 50 }),
+        limitRule({ scope: "route", routeId: subject.routeId, tpm: 10_000 }),
+        limitRule({ scope: "model", modelName: subject.modelName, rpm: 20 }),
+      ],
+      key: { rpm: 10, tpm: 5_000 },
+      budgets: [
+        { id: `b-${tenant.id}-1`, name: "t", scope: "tenant" as const, appId: null, apiKeyId: null, routeId: null, period: "day" as const, limitMicros: 10_000n, softThresholdPct: 80, action: "block" as const, downgradeRouteId: null },
+        { id: `b-${tenant.id}-2`, name: "k", scope: "key" as const, appId: null, apiKeyId: subject.apiKeyId, routeId: null, period: "month" as const, limitMicros: 10_000n, softThresholdPct: 80, action: "alert_only" as const, downgradeRouteId: null },
+      ],
+      estimatedTokens: 100,
+      reserveMicros: 10n,
+      now: midWindow(),
+    };
+    // The first admission of a window seeds the budget windows (and loads the script): not the steady state.
+    const warm = (await enforcer.admit({ ...input, requestId: "warm" })) as AdmittedRequest;
+    await enforcer.settle(warm, { costMicros: 1n, totalTokens: 50 });
+    commands.length = 0;
+    const a = (await enforcer.admit({ ...input, requestId: "steady" })) as AdmittedRequest;
+    expect(commands).toEqual(["evalsha"]);
+    expect(a.headers["x-ratelimit-limit-requests"]).toBe("10");
+    commands.length = 0;
+    await enforcer.settle(a, { costMicros: 1n, totalTokens: 50 });
+    expect(commands).toEqual(["evalsha"]);
+    enforcer.close();
+  });
+});
+
 describe("no limits and no budgets", () => {
   it("admits without touching Redis", async () => {
     const tenant = newTenant();
