@@ -3,7 +3,7 @@
 // text — so findings can go to the request log, to metrics and into error messages as they are.
 import type { PiiKind } from "./route-spec.ts";
 import { PII_KINDS } from "./route-spec.ts";
-import { compileSafePattern, findAll } from "./safe-regex.ts";
+import { compileSafePattern, findAll, type SafePattern } from "./safe-regex.ts";
 
 export type GuardrailAction = "redact" | "block" | "log";
 export type GuardrailStage = "input" | "output";
@@ -18,7 +18,7 @@ export interface GuardrailFinding {
 
 export interface CompiledBannedPattern {
   name: string;
-  regex: RegExp;
+  regex: SafePattern;
   action: "block" | "log";
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileSafePattern, findAll, SCAN_WINDOW } from "./safe-regex.ts";
+import { compileSafePattern, findAll } from "./safe-regex.ts";
 
 function refused(pattern: string): string {
   const r = compileSafePattern(pattern);
@@ -19,12 +19,11 @@ describe("compileSafePattern refuses hostile patterns", () => {
     ["(a|a)*", /alternation/],
     ["(a|ab)+c", /alternation/],
     ["(\\w|\\d)+", /alternation/],
-    ["\\d+\\d+x", /adjacent quantifiers/],
-    [".*.*=.*", /adjacent quantifiers/],
-    ["\\w*\\s?\\w*!", /adjacent quantifiers/],
     ["(a)\\1", /backreferences/],
     ["(?<x>a)\\k<x>", /backreferences/],
     ["(?<=a)b", /lookbehind/],
+    ["acme(?=corp)", /lookahead/],
+    ["\\u0041", /RE2/],
     ["a{2000}", /repeat counts above/],
     ["(", /not a valid regular expression/],
     ["", /empty/],
@@ -48,34 +47,47 @@ describe("compileSafePattern accepts ordinary banned patterns", () => {
     "(?:internal|secret) roadmap",
     "\\d{3}-\\d{2}-\\d{4}",
     "\\w+@example\\.com",
-    "acme(?=corp)",
+    // Polynomial in a backtracking engine, linear on RE2: accepted.
+    "ignore.*previous.*instructions",
+    ".*a.*b",
+    "\\d+\\d+x",
+    "ignore.{0,40}previous.{0,40}instructions",
+    "a.*b",
   ])("%s", (pattern) => {
     const r = compileSafePattern(pattern);
     expect(r.ok).toBe(true);
   });
 
-  it("compiles with the fixed flags (case-insensitive, unicode)", () => {
+  it("matches case-insensitively", () => {
     const r = compileSafePattern("falcon");
     if (!r.ok) throw new Error(r.reason);
-    expect(r.regex.flags).toBe("giu");
+    expect(r.regex.test("Project FALCON")).toBe(true);
     expect(findAll(r.regex, "Project FALCON and falcon").count).toBe(2);
   });
 });
 
 describe("findAll", () => {
-  it("finds matches across window seams once each", () => {
-    const r = compileSafePattern("needle");
+  function pattern(p: string) {
+    const r = compileSafePattern(p);
     if (!r.ok) throw new Error(r.reason);
-    const filler = "x".repeat(SCAN_WINDOW - 3);
-    const text = `${filler}needle${"y".repeat(SCAN_WINDOW)}needle`;
-    const m = findAll(r.regex, text);
+    return r.regex;
+  }
+
+  it("reports offsets in the string's own indices, astral characters included", () => {
+    const text = "😀 needle, é NEEDLE";
+    const m = findAll(pattern("needle"), text);
     expect(m.count).toBe(2);
-    expect(m.ranges[0]).toEqual([SCAN_WINDOW - 3, SCAN_WINDOW + 3]);
+    for (const [s, e] of m.ranges) expect(text.slice(s, e).toLowerCase()).toBe("needle");
   });
 
-  it("handles empty text", () => {
-    const r = compileSafePattern("a");
-    if (!r.ok) throw new Error(r.reason);
-    expect(findAll(r.regex, "").count).toBe(0);
+  it("handles empty text and patterns that can match empty", () => {
+    expect(findAll(pattern("a"), "").count).toBe(0);
+    expect(findAll(pattern("x*"), "axxb x").count).toBe(2);
+  });
+
+  it("runs a pattern that is exponential for a backtracking engine in linear time, without hanging", () => {
+    // Quadratic-per-start in V8 (minutes on this input); RE2 does it in one pass.
+    const m = findAll(pattern(".*a.*b"), "a".repeat(200_000));
+    expect(m.count).toBe(0);
   });
 });

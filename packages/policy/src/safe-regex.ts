@@ -1,26 +1,35 @@
-// Tenant-defined regexes (banned patterns) run on the hot path against untrusted text, in a backtracking
-// engine. A pattern is refused before use when its shape allows catastrophic backtracking:
-//   - star height > 1: a repeated group that contains a variable quantifier — (a+)+, (x+x+)+y, (.*){1,32000},
-//     (a?){20}a{20};
-//   - alternation under repetition whose branches can match the same text — (a|a)*, (a|ab)*;
-//   - two adjacent variable quantifiers over overlapping characters — \d+\d+, .*.*, \w*\s*\w*;
-//   - backreferences and lookbehind (unbounded work, and no linear bound), huge bounded repeats, long sources.
-// Accepted patterns compile with one fixed flag set, and `findAll` only runs them on bounded windows of text,
-// so what polynomial backtracking remains is capped by the window size.
+// Tenant-defined regexes (banned patterns) run on the hot path against untrusted text. Two defences:
+//   1. a pattern is refused before use when it has a shape known for catastrophic backtracking — star height
+//      > 1 ((a+)+, (x+x+)+y, (.*){1,32000}, (a?){20}a{20}), alternation under repetition whose branches can
+//      match the same text ((a|a)*, (a|ab)*), backreferences, lookaround, huge repeats, long sources — so
+//      the config file and the dashboard reject it with a reason, and no backtracking engine anywhere (a
+//      browser preview, a script) is ever handed one;
+//   2. accepted patterns run on RE2 (re2js, pure JS): linear time in the text whatever the pattern, so what
+//      slips past the shape check still cannot hang a request. The text scanned is capped too.
+import { RE2JS } from "re2js";
 
 const MAX_PATTERN_LENGTH = 512;
 const MAX_BOUNDED_REPEAT = 1000;
 const MAX_QUANTIFIERS = 32;
 const MAX_GROUP_DEPTH = 8;
-/** Case-insensitive (banned words rarely care about case), unicode (strict syntax: bad escapes are errors). */
-export const SAFE_PATTERN_FLAGS = "giu";
-/** Text is scanned in windows of this many characters, overlapping so a match across a seam is still found. */
-export const SCAN_WINDOW = 4096;
-export const SCAN_OVERLAP = 256;
+/** Patterns match case-insensitively (banned words rarely care about case); the flag set is fixed. */
+export const SAFE_PATTERN_FLAGS = "iu";
 /** Upper bound on the text a pattern ever sees (longer input is scanned up to here and flagged as truncated). */
-export const MAX_SCAN_CHARS = 256 * 1024;
+export const MAX_SCAN_CHARS = 512 * 1024;
 
-export type SafePatternResult = { ok: true; regex: RegExp } | { ok: false; reason: string };
+/** A tenant pattern that passed the gate, compiled for RE2. */
+export class SafePattern {
+  constructor(
+    readonly source: string,
+    readonly re2: RE2JS,
+  ) {}
+
+  test(text: string): boolean {
+    return this.re2.matcher(text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text).find();
+  }
+}
+
+export type SafePatternResult = { ok: true; regex: SafePattern } | { ok: false; reason: string };
 
 interface Quantified {
   atom: Atom;
@@ -29,7 +38,7 @@ interface Quantified {
 }
 type Atom =
   | { type: "chars"; source: string } // a literal, an escape class, a [class] or `.`
-  | { type: "assertion" } // ^ $ \b \B and lookahead
+  | { type: "assertion" } // ^ $ \b \B
   | { type: "group"; branches: Quantified[][] };
 
 class RefusedPattern extends Error {}
@@ -76,12 +85,9 @@ class Parser {
     const c = this.src[this.i];
     if (c === "(") {
       this.i++;
-      let lookahead = false;
       if (this.src.startsWith("?:", this.i)) this.i += 2;
-      else if (this.src.startsWith("?=", this.i) || this.src.startsWith("?!", this.i)) {
-        this.i += 2;
-        lookahead = true;
-      } else if (this.src.startsWith("?<=", this.i) || this.src.startsWith("?<!", this.i)) refuse("lookbehind is not allowed");
+      else if (this.src.startsWith("?=", this.i) || this.src.startsWith("?!", this.i)) refuse("lookahead is not allowed");
+      else if (this.src.startsWith("?<=", this.i) || this.src.startsWith("?<!", this.i)) refuse("lookbehind is not allowed");
       else if (this.src.startsWith("?<", this.i)) {
         const close = this.src.indexOf(">", this.i);
         if (close < 0) refuse("unterminated group name");
@@ -90,7 +96,7 @@ class Parser {
       const branches = this.alternation(depth + 1);
       if (this.src[this.i] !== ")") refuse("unterminated group");
       this.i++;
-      return lookahead ? { type: "assertion" } : { type: "group", branches };
+      return { type: "group", branches };
     }
     if (c === "^" || c === "$") {
       this.i++;
@@ -171,32 +177,6 @@ function containsVariableQuantifier(branches: Quantified[][]): boolean {
   );
 }
 
-/** Characters we probe atoms with to decide whether two atoms can match the same character. */
-const PROBE_CHARS = [
-  ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-  ..." \t\n\r.,;:!?'\"-_/\\@#$%^&*()[]{}<>+=|~`",
-  "é",
-  "ß",
-  "中",
-  "ж",
-  "😀",
-  "\u00a0",
-];
-
-function charsMatched(atom: Atom): Set<string> | "any" {
-  if (atom.type !== "chars") return "any";
-  const re = new RegExp(`^(?:${atom.source})$`, "iu");
-  return new Set(PROBE_CHARS.filter((ch) => re.test(ch)));
-}
-
-function overlaps(a: Atom, b: Atom): boolean {
-  const sa = charsMatched(a);
-  const sb = charsMatched(b);
-  if (sa === "any" || sb === "any") return true;
-  for (const ch of sa) if (sb.has(ch)) return true;
-  return false;
-}
-
 /** Literal-only branches with distinct first characters cannot match the same text; nothing else is trusted. */
 function alternationIsUnambiguous(branches: Quantified[][]): boolean {
   const firsts = new Set<string>();
@@ -224,37 +204,24 @@ function check(branches: Quantified[][], underRepeat: boolean): void {
     refuse("alternation inside a repeated group whose branches can match the same text (like (a|a)*)");
   }
   for (const seq of branches) {
-    for (let k = 0; k < seq.length; k++) {
-      const q = seq[k]!;
+    for (const q of seq) {
       if (q.atom.type === "group") {
         if (repeats(q) && containsVariableQuantifier(q.atom.branches)) {
           refuse("nested quantifiers (a repeated group containing a quantifier, like (a+)+) are not allowed");
         }
         check(q.atom.branches, underRepeat || repeats(q));
       }
-      // Adjacent variable quantifiers over shared characters split the same text in O(n^k) ways.
-      if (variable(q)) {
-        for (let j = k + 1; j < seq.length; j++) {
-          const next = seq[j]!;
-          if (next.atom.type === "assertion") continue;
-          if (variable(next) && q.max > 1 && next.max > 1 && overlaps(q.atom, next.atom)) {
-            refuse("two adjacent quantifiers that can match the same characters (like \\d+\\d+ or .*.*)");
-          }
-          // Only optional items (min 0) let the two quantifiers touch; anything mandatory ends the run.
-          if (next.min > 0) break;
-        }
-      }
     }
   }
 }
 
-/** Refuse a hostile pattern, or compile it with the fixed flag set. Reasons never echo the pattern. */
+/** Refuse a hostile pattern, or compile it for RE2 with the fixed flags. Reasons never echo the pattern. */
 export function compileSafePattern(pattern: string): SafePatternResult {
   if (pattern.length === 0) return { ok: false, reason: "pattern is empty" };
   if (pattern.length > MAX_PATTERN_LENGTH) return { ok: false, reason: `pattern longer than ${MAX_PATTERN_LENGTH} characters` };
-  let regex: RegExp;
   try {
-    regex = new RegExp(pattern, SAFE_PATTERN_FLAGS);
+    // Valid ECMAScript syntax first: the shape check below parses that dialect.
+    new RegExp(pattern, SAFE_PATTERN_FLAGS);
   } catch (err) {
     if (err instanceof SyntaxError) return { ok: false, reason: "not a valid regular expression" };
     throw err;
@@ -265,7 +232,15 @@ export function compileSafePattern(pattern: string): SafePatternResult {
     if (err instanceof RefusedPattern) return { ok: false, reason: err.message };
     throw err;
   }
-  return { ok: true, regex };
+  let re2: RE2JS;
+  try {
+    re2 = RE2JS.compile(pattern, RE2JS.CASE_INSENSITIVE);
+  } catch (err) {
+    // ECMAScript-only syntax (\u escapes, some classes) that RE2 does not read.
+    if (err instanceof Error) return { ok: false, reason: "uses syntax the gateway's regex engine (RE2) does not support" };
+    throw err;
+  }
+  return { ok: true, regex: new SafePattern(pattern, re2) };
 }
 
 export interface PatternMatches {
@@ -276,34 +251,18 @@ export interface PatternMatches {
   truncated: boolean;
 }
 
-/**
- * Every match of a pattern accepted by compileSafePattern, scanning windows of SCAN_WINDOW characters
- * (overlapping by SCAN_OVERLAP). A match longer than SCAN_OVERLAP that straddles a seam can be missed: the
- * price of bounding each run.
- */
-export function findAll(regex: RegExp, text: string): PatternMatches {
+/** Every non-empty match of an accepted pattern, in linear time. */
+export function findAll(pattern: SafePattern, text: string): PatternMatches {
   const truncated = text.length > MAX_SCAN_CHARS;
-  const limit = Math.min(text.length, MAX_SCAN_CHARS);
-  const re = new RegExp(regex.source, regex.flags.includes("g") ? regex.flags : `${regex.flags}g`);
+  const input = truncated ? text.slice(0, MAX_SCAN_CHARS) : text;
+  const m = pattern.re2.matcher(input);
   const ranges: Array<[number, number]> = [];
-  let covered = 0; // matches must start at or after the end of the previous one
-  for (let start = 0; start < limit || start === 0; start += SCAN_WINDOW - SCAN_OVERLAP) {
-    const end = Math.min(limit, start + SCAN_WINDOW);
-    const window = text.slice(start, end);
-    re.lastIndex = 0;
-    for (let m = re.exec(window); m !== null; m = re.exec(window)) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      const from = start + m.index;
-      const to = from + m[0].length;
-      if (from >= covered) {
-        ranges.push([from, to]);
-        covered = to;
-      }
-    }
-    if (end >= limit) break;
+  let from = 0;
+  while (from <= input.length && m.find(from)) {
+    const start = m.start();
+    const end = m.end();
+    if (end > start) ranges.push([start, end]);
+    from = end > start ? end : end + 1;
   }
   return { count: ranges.length, ranges, truncated };
 }
