@@ -166,7 +166,8 @@ const DETECTORS: Detector[] = [
   // a leading +, North American with separators, or a national trunk prefix 0.
   {
     kind: "phone",
-    pattern: /(?<![\w+])\+\d{1,3}(?:[ .-]?\(?\d{1,5}\)?){1,5}(?![\w])/g,
+    // One bounded character class rather than nested digit groups: no ambiguous splits to backtrack through.
+    pattern: /(?<![\w+])\+\d[\d ().-]{6,22}\d(?![\w])/g,
     accept: (m) => {
       const n = digitsOf(m).length;
       return n >= 8 && n <= 15 ? m.length : 0;
