@@ -4,7 +4,9 @@
 // replayed first, then memory. Every INSERT is `ON CONFLICT (id, created_at) DO NOTHING`, so a batch sent
 // twice (a commit whose acknowledgement was lost, a journal file replayed after a crash) lands once.
 //
-// One journal directory belongs to one writer process at a time.
+// Several proxy processes may share a journal directory: a process replays only its own files and those of
+// processes that are gone (the pid is in the file name), and looks for newly orphaned ones periodically.
+// Within one process, keep one live writer per directory.
 import { createReadStream, fsyncSync, mkdirSync, openSync, closeSync, writeSync } from "node:fs";
 import { open, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,6 +28,8 @@ export interface RequestLogWriterOptions {
   /** How long close() keeps trying Postgres before it journals what is left. */
   closeTimeoutMs?: number;
   poolSize?: number;
+  /** How often to look for journal files left by writer processes that have since died. */
+  orphanScanIntervalMs?: number;
   onError?: (err: Error, context: string) => void;
 }
 
@@ -66,7 +70,19 @@ interface JournalFile {
   oldestAt: number;
 }
 
-const JOURNAL_FILE = /^rl-(\d+)-\d+-\d+\.jsonl$/;
+const JOURNAL_FILE = /^rl-(\d+)-(\d+)-\d+\.jsonl$/;
+
+/** A journal file this process may replay: its own, or one whose writer process no longer exists. */
+function adoptable(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    // EPERM: alive under another user. Only ESRCH says the writer is gone.
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
 
 export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLogWriter {
   const maxBatch = opts.maxBatch ?? 500;
@@ -74,6 +90,7 @@ export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLo
   const maxMemoryRows = opts.maxMemoryRows ?? 50_000;
   const maxRetryDelayMs = opts.maxRetryDelayMs ?? 5_000;
   const closeTimeoutMs = opts.closeTimeoutMs ?? 10_000;
+  const orphanScanIntervalMs = opts.orphanScanIntervalMs ?? 30_000;
   const onError = opts.onError ?? ((err: Error, context: string) => console.error(`[request-log-writer] ${context}: ${err.message}`));
   const report = (err: unknown, context: string) => onError(err instanceof Error ? err : new Error(String(err)), context);
 
@@ -107,17 +124,36 @@ export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLo
   let retryAt = 0;
   let backgroundPending = false;
   let exclusive: Promise<unknown> = Promise.resolve();
+  let lastScanAt = 0;
+  let scanning: Promise<void> | null = null;
 
   const ready = scanJournal().catch((err: unknown) => report(err, "reading the journal directory"));
 
   async function scanJournal(): Promise<void> {
-    const names = (await readdir(opts.journalDir)).filter((n) => JOURNAL_FILE.test(n)).sort();
-    for (const name of names) {
+    lastScanAt = Date.now();
+    const known = new Set(journal.map((f) => f.path));
+    const found = (await readdir(opts.journalDir))
+      .map((name) => ({ name, m: JOURNAL_FILE.exec(name) }))
+      .filter((f) => f.m && adoptable(Number(f.m[2])) && !known.has(join(opts.journalDir, f.name)))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const { name, m } of found) {
       const path = join(opts.journalDir, name);
       const rows = await countLines(path);
-      journal.push({ path, rows, oldestAt: Number(JOURNAL_FILE.exec(name)![1]) });
+      // A spill of ours may have listed this file while the scan was counting.
+      if (journal.some((f) => f.path === path)) continue;
+      journal.push({ path, rows, oldestAt: Number(m![1]) });
       journaledRows += rows;
     }
+    journal.sort((a, b) => (a.path < b.path ? -1 : 1));
+  }
+
+  function scanForOrphans(): void {
+    if (scanning || closed) return;
+    scanning = runExclusive(scanJournal)
+      .catch((err: unknown) => report(err, "looking for orphaned journal files"))
+      .finally(() => {
+        scanning = null;
+      });
   }
 
   /** Runs one drain at a time: background flushes, explicit flush() calls and close() never interleave. */
@@ -173,6 +209,7 @@ export function createRequestLogWriter(opts: RequestLogWriterOptions): RequestLo
   }
 
   const timer = setInterval(() => {
+    if (Date.now() - lastScanAt >= orphanScanIntervalMs) scanForOrphans();
     if (Date.now() < retryAt) return;
     if (memory.length > 0 || journal.length > 0) startBackgroundDrain();
   }, flushIntervalMs);

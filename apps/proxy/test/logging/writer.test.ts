@@ -7,6 +7,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { getPrisma } from "@gateway/db";
+import { serializeRow } from "../../src/logging/row.ts";
 import { createRequestLogWriter, type RequestLogWriterOptions } from "../../src/logging/writer.ts";
 import { startPgCutter, type PgCutter } from "../helpers/pg-cutter.ts";
 import { makeRow } from "./fixtures/rows.ts";
@@ -162,6 +163,25 @@ describe("request log writer", () => {
     expect(journalFiles()).toEqual([]);
     expect(readdirSync(journalDir).filter((n) => n.endsWith(".unreadable"))).toHaveLength(1);
     expect(errors.some((e) => e.includes("unreadable"))).toBe(true);
+    await w.close();
+  });
+
+  it("leaves the journal of a live writer process alone, and adopts it once that process is gone", async () => {
+    const other = spawn(process.execPath, ["-e", "setInterval(() => {}, 60000)"], { stdio: "ignore" });
+    const rows = [makeRow(tenantId), makeRow(tenantId)];
+    const name = `rl-${String(Date.now()).padStart(15, "0")}-${other.pid}-0.jsonl`;
+    appendFileSync(join(journalDir, name), rows.map((r) => serializeRow(r)).join("\n") + "\n");
+
+    const w = writer({ orphanScanIntervalMs: 20 });
+    await w.flush();
+    expect(await countRows()).toEqual({ total: 0, distinct: 0 });
+    expect(journalFiles()).toEqual([name]);
+
+    const exited = new Promise((r) => other.on("exit", r));
+    other.kill("SIGKILL");
+    await exited;
+    await vi.waitFor(async () => expect((await countRows()).total).toBe(2), { timeout: 10_000, interval: 20 });
+    expect(journalFiles()).toEqual([]);
     await w.close();
   });
 
