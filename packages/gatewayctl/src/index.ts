@@ -14,3 +14,4 @@ export { parseConfigFile, ConfigValidationError, type ParseResult, type ValidCon
 export { createKey, listKeys, revokeKey, KeyCommandError, type KeyListing, type CreateKeyInput } from "./keys.ts";
 export { configFileSchema, type ConfigFile, type ConfigFileInput, type TenantConfig } from "./file-schema.ts";
 export { usdToMicros, microsToUsdString } from "./usd.ts";
+export { EXAMPLE_CONFIG_PATH, loadExampleConfig } from "./example.ts";

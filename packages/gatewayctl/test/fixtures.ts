@@ -2,12 +2,9 @@
 // the shared test Postgres and Redis.
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import { Redis } from "ioredis";
 import { createPrisma, CONFIG_CHANNEL, type ConfigChange } from "@gateway/db";
-
-export const EXAMPLE_PATH = fileURLToPath(new URL("../../../examples/gateway.yaml", import.meta.url));
+import { EXAMPLE_CONFIG_PATH, loadExampleConfig } from "../src/example.ts";
 
 /** The mock provider is on loopback, as in the demo. */
 export const applyEnv: NodeJS.ProcessEnv = { ...process.env, GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1" };
@@ -16,16 +13,14 @@ export function uniqueSlug(prefix = "gwctl"): string {
   return `${prefix}-${randomUUID().slice(0, 12)}`;
 }
 
-/** A deep copy of the example with its tenant renamed; tests edit it freely. */
+/** A fresh copy of the example with its tenant renamed; tests edit it freely. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function exampleConfig(slug = uniqueSlug()): any {
-  const raw = parse(readFileSync(EXAMPLE_PATH, "utf8"));
-  raw.tenants[0].slug = slug;
-  return raw;
+  return loadExampleConfig({ slug });
 }
 
 export function exampleText(slug: string): string {
-  return readFileSync(EXAMPLE_PATH, "utf8").replace(/^(\s+- slug: )demo$/m, `$1${slug}`);
+  return readFileSync(EXAMPLE_CONFIG_PATH, "utf8").replace(/^(\s+- slug: )demo$/m, `$1${slug}`);
 }
 
 export function testPrisma() {
