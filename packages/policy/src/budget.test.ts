@@ -170,6 +170,12 @@ describe("decideBudgets: the strictest budget wins", () => {
     expect(d).toMatchObject({ kind: "block", budget: { id: "b" } });
   });
 
+  it("a budget spent to the exact limit blocks even a request whose price is unknown (reserve 0)", () => {
+    const b = budget({ id: "b", limitMicros: 100n });
+    expect(decideBudgets({ states: [state(b, 100n)], reserveMicros: 0n, routeId: null }).kind).toBe("block");
+    expect(decideBudgets({ states: [state(b, 99n)], reserveMicros: 0n, routeId: null }).kind).toBe("allow");
+  });
+
   it("block beats downgrade beats alert_only", () => {
     const alert = budget({ id: "a", action: "alert_only", limitMicros: 1n });
     const down = budget({ id: "d", action: "downgrade", downgradeRouteId: "cheap", limitMicros: 1n });

@@ -219,9 +219,13 @@ export type BudgetDecision =
   | { kind: "downgrade"; budget: BudgetRule; downgradeRouteId: string; overBudget: BudgetRule[] }
   | { kind: "block"; budget: BudgetRule; overBudget: BudgetRule[] };
 
-/** Whether admitting `reserveMicros` more would take the budget past its limit. */
+/**
+ * Whether admitting `reserveMicros` more would take the budget past its limit. Every request counts as at
+ * least one micro-dollar, so a budget spent to the exact limit refuses even a request whose price is unknown.
+ */
 export function wouldOverspend(state: BudgetState, reserveMicros: bigint): boolean {
-  return state.spentMicros + state.reservedMicros + reserveMicros > state.budget.limitMicros;
+  const atLeastOne = reserveMicros > 0n ? reserveMicros : 1n;
+  return state.spentMicros + state.reservedMicros + atLeastOne > state.budget.limitMicros;
 }
 
 const SCOPE_SPECIFICITY: Record<BudgetRule["scope"], number> = { key: 0, route: 1, app: 2, tenant: 3, model: 4 };

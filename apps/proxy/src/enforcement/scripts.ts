@@ -68,6 +68,8 @@ export const ADMIT_LUA =
 local now = tonumber(ARGV[1])
 local reserveStr = ARGV[4]
 local reserve = tonumber(reserveStr)
+-- Every request counts as at least one micro-dollar against a budget (see wouldOverspend in policy).
+local atLeastOne = math.max(reserve, 1)
 local est = tonumber(ARGV[5])
 local nL = tonumber(ARGV[6])
 local nB = tonumber(ARGV[7])
@@ -91,7 +93,7 @@ for i = 1, nB do
     local spent = v[1] or '0'
     local reserved = v[2] or '0'
     budgets[i] = { spent, reserved }
-    if tonumber(spent) + tonumber(reserved) + reserve > lim then
+    if tonumber(spent) + tonumber(reserved) + atLeastOne > lim then
       if action == 'b' or (action == 'd' and downRoute == '') then
         if not block then block = i end
       elseif action == 'd' and downRoute ~= routeId then

@@ -215,6 +215,15 @@ describe("budget actions", () => {
     expect((await windowCounters(tenant.id, budget.id)).spent).toBe(101n);
   });
 
+  it("a budget spent to the exact limit blocks a request with no price (reserve 0)", async () => {
+    const tenant = newTenant();
+    const budget = budgetRule({ limitMicros: 100n });
+    const base = { tenant, subject: subjectOf(tenant), rateLimits: [], budgets: [budget], estimatedTokens: 1 };
+    const a = (await proxyA.admit({ ...base, requestId: "exact", reserveMicros: 100n })) as AdmittedRequest;
+    await proxyA.settle(a, { costMicros: 100n, totalTokens: 1 });
+    await expect(proxyB.admit({ ...base, requestId: "free", reserveMicros: 0n })).rejects.toMatchObject({ code: "budget_exceeded" });
+  });
+
   it("block beats downgrade when both budgets are spent", async () => {
     const tenant = newTenant();
     const down = budgetRule({ limitMicros: 1n, action: "downgrade", downgradeRouteId: "route-cheap" });
