@@ -3,6 +3,7 @@ import type { PiiKind } from "./route-spec.ts";
 import {
   compileBannedPatterns,
   detectPii,
+  guardrailsSpecProblems,
   ibanValid,
   injectionScore,
   luhnValid,
@@ -181,5 +182,20 @@ describe("scanChatMessages", () => {
     const r = scanChatMessages([{ role: "user", content: "ssn 123-45-6789" }], { pii: { action: "block", kinds: ["national_id"] } });
     expect(r.blocked).toEqual({ kind: "national_id" });
     expect(r.findings).toEqual([{ kind: "national_id", count: 1, action: "block", stage: "input" }]);
+  });
+});
+
+describe("guardrailsSpecProblems", () => {
+  it("names the field of each refused pattern, for the config loader and the dashboard", () => {
+    expect(
+      guardrailsSpecProblems({
+        input: { bannedPatterns: [{ pattern: "fine" }, { pattern: "(a+)+$" }] },
+        output: { bannedPatterns: [{ pattern: "(x+x+)+y" }] },
+      }),
+    ).toEqual([
+      { path: "input.bannedPatterns[1].pattern", reason: expect.stringMatching(/nested quantifiers/) },
+      { path: "output.bannedPatterns[0].pattern", reason: expect.stringMatching(/nested quantifiers/) },
+    ]);
+    expect(guardrailsSpecProblems(null)).toEqual([]);
   });
 });

@@ -294,6 +294,24 @@ export function compileBannedPatterns(specs: ReadonlyArray<{ name: string; patte
   return { patterns, refused };
 }
 
+/**
+ * Every banned pattern of a guardrails spec that the safe-regex gate refuses, with the field path the config
+ * file loader and the dashboard report it under (`input.bannedPatterns[0].pattern`). Empty when all pass.
+ */
+export function guardrailsSpecProblems(spec: {
+  input?: { bannedPatterns?: ReadonlyArray<{ pattern: string }> };
+  output?: { bannedPatterns?: ReadonlyArray<{ pattern: string }> };
+} | null): Array<{ path: string; reason: string }> {
+  const problems: Array<{ path: string; reason: string }> = [];
+  for (const stage of ["input", "output"] as const) {
+    spec?.[stage]?.bannedPatterns?.forEach((p, i) => {
+      const r = compileSafePattern(p.pattern);
+      if (!r.ok) problems.push({ path: `${stage}.bannedPatterns[${i}].pattern`, reason: r.reason });
+    });
+  }
+  return problems;
+}
+
 // ---------------------------------------------------------------- scans
 
 /** Merge findings of the same kind, action and stage by adding their counts. */
