@@ -79,7 +79,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       secretKey: env.GATEWAY_SECRET_KEY,
       checkUpstream: (url: string) => assertPublicUpstream(url, { allowPrivate: env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS }),
     },
-    onReload: () => metrics.configReloads.inc({ outcome: "ok" }),
+    onReload: (_s, scope) => metrics.configReloads.inc({ outcome: "ok", scope }),
     onError: (err) => {
       metrics.configReloads.inc({ outcome: "error" });
       onError(err, "config reload");

@@ -158,20 +158,53 @@ describe("/v1/feedback", () => {
 });
 
 describe("revocation", () => {
-  it("a revoked key is refused by a running proxy within one second", async () => {
-    const k = await t.createKey();
-    await proxy.reloadConfig();
-    const before = await fetch(proxy.url + "/v1/models", { headers: { authorization: `Bearer ${k.secret}` } });
-    expect(before.status).toBe(200);
-    await prisma.apiKey.update({ where: { id: k.id }, data: { revokedAt: new Date() } });
-    await publishConfigChange(redis, { tenantId: t.tenantId, reason: "key.revoke" });
-    const deadline = Date.now() + 1000;
-    let status = 200;
-    while (Date.now() < deadline) {
-      status = (await fetch(proxy.url + "/v1/models", { headers: { authorization: `Bearer ${k.secret}` } })).status;
-      if (status === 401) break;
-      await new Promise((r) => setTimeout(r, 25));
+  it("a revoked key is refused by every running proxy within one second", async () => {
+    const second = await startTestProxy();
+    try {
+      const k = await t.createKey();
+      await Promise.all([proxy.reloadConfig(), second.reloadConfig()]);
+      for (const p of [proxy, second]) {
+        expect((await fetch(p.url + "/v1/models", { headers: { authorization: `Bearer ${k.secret}` } })).status).toBe(200);
+        expect((await fetch(p.url + "/v1/models", { headers: { authorization: `Bearer ${t.key}` } })).status).toBe(200);
+      }
+      await prisma.apiKey.update({ where: { id: k.id }, data: { revokedAt: new Date() } });
+      await publishConfigChange(redis, { tenantId: t.tenantId, reason: "key.revoke" });
+      const revokedAt = Date.now();
+      for (const p of [proxy, second]) {
+        let status = 200;
+        while (Date.now() < revokedAt + 1000) {
+          status = (await fetch(p.url + "/v1/models", { headers: { authorization: `Bearer ${k.secret}` } })).status;
+          if (status === 401) break;
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(status).toBe(401);
+        // The tenant's other keys are untouched by its partial reload.
+        expect((await fetch(p.url + "/v1/models", { headers: { authorization: `Bearer ${t.key}` } })).status).toBe(200);
+      }
+    } finally {
+      await second.close();
     }
-    expect(status).toBe(401);
+  });
+
+  it("last_used_at is written lazily, in batches", async () => {
+    const lazy = await startTestProxy({ lastUsedIntervalMs: 100 });
+    try {
+      const k = await t.createKey();
+      await lazy.reloadConfig();
+      const r = await fetch(lazy.url + "/v1/chat/completions", {
+        method: "POST",
+        headers: { authorization: `Bearer ${k.secret}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "no-such-route", messages: [{ role: "user", content: "x" }] }),
+      });
+      expect(r.status).toBe(404);
+      let row = await prisma.apiKey.findUniqueOrThrow({ where: { id: k.id } });
+      for (let i = 0; i < 50 && !row.lastUsedAt; i++) {
+        await new Promise((res) => setTimeout(res, 50));
+        row = await prisma.apiKey.findUniqueOrThrow({ where: { id: k.id } });
+      }
+      expect(row.lastUsedAt).toBeInstanceOf(Date);
+    } finally {
+      await lazy.close();
+    }
   });
 });

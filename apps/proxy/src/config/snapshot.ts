@@ -164,16 +164,27 @@ function stringHeaders(json: unknown): Record<string, string> {
   return out;
 }
 
-export async function loadSnapshot(prisma: PrismaClient, opts: SnapshotOptions): Promise<ConfigSnapshot> {
+/**
+ * Builds the snapshot. With `previous` and `onlyTenants`, reads only those tenants' rows and returns
+ * `previous` with them replaced: what a config-change message naming one tenant costs, however many
+ * tenants the gateway serves.
+ */
+export async function loadSnapshot(
+  prisma: PrismaClient,
+  opts: SnapshotOptions,
+  partial?: { previous: ConfigSnapshot; onlyTenants: readonly string[] },
+): Promise<ConfigSnapshot> {
   const marker = await configChangeMarker(prisma);
+  const ids = partial ? [...partial.onlyTenants] : null;
+  const byTenant = ids ? { tenantId: { in: ids } } : {};
   const [tenants, providers, models, routes, keys, budgets, rateLimits] = await Promise.all([
-    prisma.tenant.findMany(),
-    prisma.providerAccount.findMany(),
-    prisma.model.findMany({ include: { prices: { orderBy: { effectiveFrom: "desc" } } } }),
-    prisma.route.findMany({ include: { versions: true } }),
-    prisma.apiKey.findMany({ include: { app: true, environment: true } }),
-    prisma.budget.findMany(),
-    prisma.rateLimit.findMany(),
+    prisma.tenant.findMany({ where: ids ? { id: { in: ids } } : {} }),
+    prisma.providerAccount.findMany({ where: byTenant }),
+    prisma.model.findMany({ where: byTenant, include: { prices: { orderBy: { effectiveFrom: "desc" } } } }),
+    prisma.route.findMany({ where: byTenant, include: { versions: true } }),
+    prisma.apiKey.findMany({ where: byTenant, include: { app: true, environment: true } }),
+    prisma.budget.findMany({ where: byTenant }),
+    prisma.rateLimit.findMany({ where: byTenant }),
   ]);
 
   const unusableProviders: ConfigSnapshot["unusableProviders"] = [];
@@ -347,5 +358,22 @@ export async function loadSnapshot(prisma: PrismaClient, opts: SnapshotOptions):
     });
   }
 
-  return { loadedAt: Date.now(), marker, keysByHash, tenants: tenantById, unusableProviders, brokenRoutes };
+  if (!partial) return { loadedAt: Date.now(), marker, keysByHash, tenants: tenantById, unusableProviders, brokenRoutes };
+
+  const replaced = new Set(partial.onlyTenants);
+  const prev = partial.previous;
+  const mergedTenants = new Map(prev.tenants);
+  for (const id of replaced) mergedTenants.delete(id);
+  for (const [id, t] of tenantById) mergedTenants.set(id, t);
+  const mergedKeys = new Map<string, KeyConfig>();
+  for (const [hash, k] of prev.keysByHash) if (!replaced.has(k.tenant.id)) mergedKeys.set(hash, k);
+  for (const [hash, k] of keysByHash) mergedKeys.set(hash, k);
+  return {
+    loadedAt: Date.now(),
+    marker,
+    keysByHash: mergedKeys,
+    tenants: mergedTenants,
+    unusableProviders: [...prev.unusableProviders.filter((u) => !replaced.has(u.tenantId)), ...unusableProviders],
+    brokenRoutes: [...prev.brokenRoutes.filter((b) => !replaced.has(b.tenantId)), ...brokenRoutes],
+  };
 }
