@@ -60,19 +60,22 @@ export async function writeStream(
   res.flushHeaders();
   if (fault?.first_token_delay_ms) await sleep(fault.first_token_delay_ms, res);
   const stopAt = fault?.stream_error ? (fault.cut_after ?? 1) : fault?.cut_after;
+  let flushed: Promise<void> = Promise.resolve();
   for (let i = 0; i < events.length; i++) {
     if (res.destroyed) return;
     if (stopAt !== undefined && i === stopAt) {
       if (fault?.stream_error) {
         res.end(errorEvent);
       } else {
-        // Drop the connection without the terminating chunk: the client sees a truncated body.
+        // Let the events before the cut reach the client, then drop the connection without the
+        // terminating chunk: the client sees a truncated body.
+        await flushed;
         res.socket?.destroy();
         res.destroy();
       }
       return;
     }
-    res.write(events[i]);
+    flushed = new Promise<void>((resolve) => res.write(events[i], () => resolve()));
     if (fault?.chunk_delay_ms) await sleep(fault.chunk_delay_ms, res);
   }
   res.end();

@@ -103,14 +103,19 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
     let lastId = ctx.id;
     let lastSeen: ChatCompletionChunk | null = null;
     const settleUsage = async () => {
-      finalUsage =
-        transform.usage() ??
-        ({
-          inputTokens: await estimateChatInputTokens(req),
-          outputTokens: await estimateOutputTokens(produced.text, [...produced.tools.values()]),
-          cachedTokens: 0,
-          estimated: true,
-        } satisfies Usage);
+      const reported = transform.usage();
+      if (reported && transform.finished) {
+        finalUsage = reported;
+        return;
+      }
+      // Cut or abandoned: the provider's figures (if any) stop at the cut, so the output is counted here.
+      const output = await estimateOutputTokens(produced.text, [...produced.tools.values()]);
+      finalUsage = {
+        inputTokens: reported?.inputTokens ?? (await estimateChatInputTokens(req)),
+        outputTokens: Math.max(output, reported?.outputTokens ?? 0),
+        cachedTokens: reported?.cachedTokens ?? 0,
+        estimated: true,
+      };
     };
     try {
       try {

@@ -9,7 +9,9 @@ export interface SseEvent {
   id?: string;
 }
 
-export async function* readSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+export async function* readSse(
+  body: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+): AsyncGenerator<SseEvent> {
   const decoder = new TextDecoder("utf-8");
   let buffer = "";
   let eventName = "";

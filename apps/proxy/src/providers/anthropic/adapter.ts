@@ -207,7 +207,7 @@ const messageSchema = z
     ),
     model: z.string().optional(),
     stop_reason: z.string().nullable(),
-    usage: usageSchema,
+    usage: usageSchema.optional(),
   })
   .loose();
 
@@ -274,7 +274,7 @@ export const anthropicAdapter: ProviderAdapter = {
     if (!parsed.success) throw new UpstreamError("server_error", "anthropic sent a malformed message");
     const m = parsed.data;
     const { text, toolCalls } = assistantFromBlocks(m.content);
-    const usage = usageFromAnthropic(m.usage);
+    const usage = m.usage ? usageFromAnthropic(m.usage) : null;
     const completion: ChatCompletion = {
       id: ctx.id,
       object: "chat.completion",
@@ -287,13 +287,15 @@ export const anthropicAdapter: ProviderAdapter = {
           finish_reason: mapStopReason(m.stop_reason),
         },
       ],
-      usage: {
+    };
+    if (usage) {
+      completion.usage = {
         prompt_tokens: usage.inputTokens,
         completion_tokens: usage.outputTokens,
         total_tokens: usage.inputTokens + usage.outputTokens,
         ...(usage.cachedTokens > 0 ? { prompt_tokens_details: { cached_tokens: usage.cachedTokens } } : {}),
-      },
-    };
+      };
+    }
     return { completion, usage };
   },
 
