@@ -172,9 +172,12 @@ const WINDOW_GRACE_MS = 24 * 3600_000;
 const SCOPE_ORDER: Record<BudgetRule["scope"], number> = { key: 0, route: 1, app: 2, tenant: 3, model: 4 };
 
 class RedisUnavailable extends Error {
+  /** A timeout, unlike a refused connection, may hide a command that Redis ran after all. */
+  readonly mayHaveRun: boolean;
   constructor(cause: unknown) {
     super(`redis unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "RedisUnavailable";
+    this.mayHaveRun = cause instanceof Error && /timed out|did not answer/i.test(cause.message);
   }
 }
 
@@ -365,7 +368,10 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       try {
         reply = JSON.parse(String(await call(() => admitScript.run(redis, scriptKeys, args)))) as AdmitReply;
       } catch (err) {
-        if (err instanceof RedisUnavailable) return admitLocally(input, nowMs, limits, held, counters, base);
+        if (err instanceof RedisUnavailable) {
+          if (err.mayHaveRun && held.length > 0) releaseOrphan(input.tenant.id, input.requestId);
+          return admitLocally(input, nowMs, limits, held, counters, base);
+        }
         throw err;
       }
       if (reply.s === "init") {
@@ -454,6 +460,18 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     });
     for (const h of held) local.reserveBudget(h.hashKey, input.reserveMicros);
     return { ...base, mode: "local", headers: rateLimitHeaders(limitStates) };
+  }
+
+  /**
+   * An admission that timed out may still have reserved in Redis; this request will not settle there (it is
+   * refused or counted locally), so release it now rather than let it hold budget room until it expires.
+   * Sent on the same connection after the admission, so Redis runs it after the admission if it runs both.
+   */
+  function releaseOrphan(tenantId: string, requestId: string): void {
+    const keys = tenantKeys(tenantId);
+    settleScript
+      .run(redis, [keys.reservations, keys.reservationRecords, keys.settled(requestId)], [requestId, "0", "0", "0", "0", String(SETTLED_MARKER_TTL_S)])
+      .catch(reportBackground);
   }
 
   async function reserveMore(admission: AdmittedRequest, extraMicros: bigint, opts: { reservationTtlMs?: number } = {}): Promise<void> {

@@ -122,6 +122,31 @@ describe("Redis that accepts connections but never answers", () => {
   });
 });
 
+describe("Redis too slow to answer in time", () => {
+  it("refuses (fail-closed) and releases the reservation the late admission still made", async () => {
+    const link = new CuttableRedisLink();
+    await link.open();
+    cleanup.push(() => link.cut());
+    const redis = createEnforcementRedis(link.url, { commandTimeoutMs: 5000 });
+    await waitFor(() => redis.status === "ready", "redis ready");
+    const enforcer = enforcerOn(redis, { redisTimeoutMs: 100 });
+    const tenant = newTenant({ budgetFailMode: "closed" });
+    const budget = budgetRule({ limitMicros: 1_000n });
+    const base = { tenant, subject: subjectOf(tenant), rateLimits: [], budgets: [budget], estimatedTokens: 1, reserveMicros: 500n };
+    // Seed the budget window while Redis is quick.
+    const warm = (await enforcer.admit({ ...base, requestId: "warm" })) as AdmittedRequest;
+    await enforcer.settle(warm, { costMicros: 0n, totalTokens: 1 });
+
+    link.delayMs = 400;
+    await expect(enforcer.admit({ ...base, requestId: "late" })).rejects.toMatchObject({ code: "service_unavailable" });
+    const keys = tenantKeys(tenant.id);
+    await waitFor(async () => (await plain.exists(keys.settled("late"))) === 1, "the release to run");
+    const windowKey = budgetWindow("month", new Date(), "UTC").key;
+    expect(await plain.hget(keys.budgetWindow(budget.id, windowKey), "reserved")).toBe("0");
+    expect(await plain.zscore(keys.reservations, "late")).toBeNull();
+  });
+});
+
 describe("Redis lost mid-run and back again", () => {
   it("fail-open counts the outage locally and replays it into Redis on reconnect; fail-closed refuses meanwhile", async () => {
     const link = new CuttableRedisLink();

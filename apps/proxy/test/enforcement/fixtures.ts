@@ -77,6 +77,8 @@ export class CuttableRedisLink {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** Holds every client → Redis chunk this long (in order): a Redis too slow to answer in time. */
+  delayMs = 0;
 
   async open(): Promise<void> {
     const target = new URL(REDIS_URL);
@@ -91,7 +93,11 @@ export class CuttableRedisLink {
       };
       client.on("error", drop).on("close", drop);
       upstream.on("error", drop).on("close", drop);
-      client.pipe(upstream).pipe(client);
+      client.on("data", (chunk) => {
+        if (this.delayMs === 0) upstream.write(chunk);
+        else setTimeout(() => upstream.write(chunk), this.delayMs);
+      });
+      upstream.pipe(client);
     });
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
