@@ -10,7 +10,7 @@ export function Table({ children }: { children: ReactNode }) {
   );
 }
 
-export function Th({ children, sort, active, dir, onSort, className = "" }: { children: ReactNode; sort?: string; active?: boolean; dir?: "asc" | "desc"; onSort?: (field: string) => void; className?: string }) {
+export function Th({ children, sort, active, dir, onSort, className = "" }: { children?: ReactNode; sort?: string; active?: boolean; dir?: "asc" | "desc"; onSort?: (field: string) => void; className?: string }) {
   return (
     <th className={`border-b border-zinc-100 px-3 py-2 text-xs font-medium whitespace-nowrap text-zinc-500 first:pl-4 sm:first:pl-3 ${className}`} aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : undefined}>
       {sort && onSort ? (
