@@ -144,6 +144,14 @@ export class ExactCosineIndex implements SemanticIndex {
 const HNSW_MAX_DIMENSIONS = 2000;
 const MAX_DIMENSIONS = 16000;
 
+/**
+ * Session setting for the connections PgVectorIndex queries through (pg: `new Pool({ options })`). The HNSW
+ * scan returns the ef_search nearest rows of ALL tenants and then filters by tenant and route, so a tenant
+ * with few entries among many would find nothing; pgvector >= 0.8 keeps scanning until the filter is
+ * satisfied when iterative scans are on. Harmless where pgvector is older or absent (a placeholder setting).
+ */
+export const PGVECTOR_SESSION_OPTIONS = "-c hnsw.iterative_scan=strict_order";
+
 export class PgVectorIndex implements SemanticIndex {
   readonly kind = "pgvector" as const;
   private readonly ready = new Map<number, Promise<string>>();

@@ -136,6 +136,9 @@ describe("PgVectorIndex on PGlite with the vector extension", () => {
   let query: SqlQuery;
   beforeAll(async () => {
     db = await PGlite.create({ extensions: { vector } });
+    await db.query("CREATE EXTENSION IF NOT EXISTS vector");
+    // What PGVECTOR_SESSION_OPTIONS sets on a pg pool; PGlite has one session.
+    await db.query("SET hnsw.iterative_scan = strict_order");
     query = async (sql, params) => ({ rows: (await db.query<Record<string, unknown>>(sql, params)).rows });
   });
   afterAll(async () => {
