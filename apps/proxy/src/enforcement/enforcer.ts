@@ -65,7 +65,7 @@ export interface AdmitInput {
   reservationTtlMs?: number;
 }
 
-interface HeldBudget {
+export interface HeldBudget {
   budget: BudgetRule;
   window: BudgetWindow;
   hashKey: string;
