@@ -8,7 +8,15 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { applyMigrations, createPrisma } from "@gateway/db";
-import { budgetBurnDown, costOverTime, costPerSuccess, latencyByRoute, reliability, toCsv, topSpenders } from "@gateway/db/reports";
+import {
+  budgetBurnDown,
+  costOverTime,
+  costPerSuccess,
+  latencyByRoute,
+  reliability,
+  toCsv,
+  topSpenders,
+} from "@gateway/db/reports";
 import { runRollup } from "@gateway/worker/jobs/rollup";
 import pg from "pg";
 
@@ -46,7 +54,16 @@ function done(line: string): void {
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 const MODELS = ["gpt-4o-mini", "gpt-4o", "claude-3-5-haiku", "claude-sonnet-4", "gemini-2.0-flash", "llama-3.1-70b"];
-const ROUTES = ["support-summary", "ticket-triage", "code-review", "sales-email", "search-answer", "doc-extract", "chat-assist", "translate"];
+const ROUTES = [
+  "support-summary",
+  "ticket-triage",
+  "code-review",
+  "sales-email",
+  "search-answer",
+  "doc-extract",
+  "chat-assist",
+  "translate",
+];
 const sqlArray = (xs: string[]) => `ARRAY[${xs.map((x) => `'${x}'`).join(",")}]`;
 
 /** One chunk of synthetic logs: skewed tenants and routes, lognormal latency, ~93% success. */
@@ -132,7 +149,10 @@ async function main(): Promise<void> {
     await applyMigrations(scratchUrl);
     const now = new Date();
     // Monthly partitions as in production, covering the generated days.
-    await pool.query("SELECT gateway_ensure_request_log_partitions($1, $2)", [new Date(now.getTime() - DAYS * 86_400_000), Math.ceil(DAYS / 28) + 2]);
+    await pool.query("SELECT gateway_ensure_request_log_partitions($1, $2)", [
+      new Date(now.getTime() - DAYS * 86_400_000),
+      Math.ceil(DAYS / 28) + 2,
+    ]);
     await pool.query(
       `INSERT INTO tenants (id, slug, name, updated_at)
        SELECT 't_' || lpad(i::text, 3, '0'), 'bench-' || i, 'Bench tenant ' || i, now() FROM generate_series(0, $1 - 1) i`,
@@ -168,7 +188,9 @@ async function main(): Promise<void> {
       now,
       onProgress: (p) => {
         const s = (performance.now() - r0) / 1000;
-        progress(`rollup: tenant ${p.tenantsDone}/${p.tenants}, ${fmt(p.hours)} hours, ${fmt(p.rows)} rows (${fmt(p.rows / s)} rows/s)`);
+        progress(
+          `rollup: tenant ${p.tenantsDone}/${p.tenants}, ${fmt(p.hours)} hours, ${fmt(p.rows)} rows (${fmt(p.rows / s)} rows/s)`,
+        );
       },
     });
     const fullS = (performance.now() - r0) / 1000;
@@ -180,19 +202,34 @@ async function main(): Promise<void> {
     // Steady state: a minute's traffic arrives, the minute job folds it in.
     const newRows = Math.max(1_000, Math.round(ROWS / (DAYS * 24 * 60)) * 10);
     const later = new Date(now.getTime() + 60_000);
-    await pool.query(INSERT_CHUNK_SQL.replace("random() * ($5::int * interval '1 day')", "random() * ($5::int * interval '1 minute')"), [ROWS + 1, ROWS + newRows, TENANTS, later, 1]);
+    await pool.query(
+      INSERT_CHUNK_SQL.replace("random() * ($5::int * interval '1 day')", "random() * ($5::int * interval '1 minute')"),
+      [ROWS + 1, ROWS + newRows, TENANTS, later, 1],
+    );
     const i0 = performance.now();
     const inc = await runRollup(pool, { now: later });
     const incS = (performance.now() - i0) / 1000;
-    done(`incremental rollup after ${fmt(newRows)} new logs: ${fmt(inc.rowsRead)} rows recomputed over ${inc.hours} tenant-hours in ${(incS * 1000).toFixed(0)} ms = ${fmt(inc.rowsRead / incS)} rows/s`);
+    done(
+      `incremental rollup after ${fmt(newRows)} new logs: ${fmt(inc.rowsRead)} rows recomputed over ${inc.hours} tenant-hours in ${(incS * 1000).toFixed(0)} ms = ${fmt(inc.rowsRead / incS)} rows/s`,
+    );
     const n0 = performance.now();
     const again = await runRollup(pool, { now: new Date(later.getTime() + 60_000) });
-    done(`idempotent re-run: ${again.hourlyUpserted} hourly rows changed, ${((performance.now() - n0) / 1000).toFixed(2)} s`);
+    done(
+      `idempotent re-run: ${again.hourlyUpserted} hourly rows changed, ${((performance.now() - n0) / 1000).toFixed(2)} s`,
+    );
 
     // Report queries for the busiest tenant over the generated month, the way the dashboard asks.
-    const busiest = (await pool.query<{ tenant_id: string }>("SELECT tenant_id FROM rollups_daily GROUP BY 1 ORDER BY sum(requests) DESC LIMIT 1")).rows[0]!.tenant_id;
-    const hourlyRows = (await pool.query<{ n: string }>("SELECT count(*) AS n FROM rollups_hourly WHERE tenant_id = $1", [busiest])).rows[0]!.n;
-    const budget = await prisma.budget.create({ data: { tenantId: busiest, name: "monthly", scope: "tenant", period: "month", limitMicros: 50_000_000_000n } });
+    const busiest = (
+      await pool.query<{ tenant_id: string }>(
+        "SELECT tenant_id FROM rollups_daily GROUP BY 1 ORDER BY sum(requests) DESC LIMIT 1",
+      )
+    ).rows[0]!.tenant_id;
+    const hourlyRows = (
+      await pool.query<{ n: string }>("SELECT count(*) AS n FROM rollups_hourly WHERE tenant_id = $1", [busiest])
+    ).rows[0]!.n;
+    const budget = await prisma.budget.create({
+      data: { tenantId: busiest, name: "monthly", scope: "tenant", period: "month", limitMicros: 50_000_000_000n },
+    });
     const to = new Date(Math.ceil(later.getTime() / 86_400_000) * 86_400_000);
     const month = { tenantId: busiest, from: new Date(to.getTime() - (DAYS + 1) * 86_400_000), to };
     const week = { tenantId: busiest, from: new Date(to.getTime() - 7 * 86_400_000), to };
@@ -203,23 +240,33 @@ async function main(): Promise<void> {
       results.push(await timeQuery(name, fn as () => Promise<unknown[]>));
     };
     await q("costOverTime day, total", () => costOverTime(prisma, { ...month, granularity: "day", groupBy: null }));
-    await q("costOverTime day by route", () => costOverTime(prisma, { ...month, granularity: "day", groupBy: "route" }));
-    await q("costOverTime hour by model (7d)", () => costOverTime(prisma, { ...week, granularity: "hour", groupBy: "model" }));
+    await q("costOverTime day by route", () =>
+      costOverTime(prisma, { ...month, granularity: "day", groupBy: "route" }),
+    );
+    await q("costOverTime hour by model (7d)", () =>
+      costOverTime(prisma, { ...week, granularity: "hour", groupBy: "model" }),
+    );
     await q("costPerSuccess route x model", () => costPerSuccess(prisma, month));
     await q("latencyByRoute p50/p95/p99", () => latencyByRoute(prisma, month));
-    await q("latencyByRoute (7d, hourly)", () => latencyByRoute(prisma, { ...week, from: new Date(week.from.getTime() + 3_600_000) }));
+    await q("latencyByRoute (7d, hourly)", () =>
+      latencyByRoute(prisma, { ...week, from: new Date(week.from.getTime() + 3_600_000) }),
+    );
     await q("reliability by route", () => reliability(prisma, { ...month, groupBy: "route" }));
     await q("reliability by model", () => reliability(prisma, { ...month, groupBy: "model" }));
     await q("topSpenders by key", () => topSpenders(prisma, { ...month, by: "key" }));
     await q("topSpenders by app", () => topSpenders(prisma, { ...month, by: "app" }));
     await q("topSpenders by route", () => topSpenders(prisma, { ...month, by: "route" }));
-    await q("budgetBurnDown month", () => budgetBurnDown(prisma, { tenantId: busiest, budgetId: budget.id, now: later }));
+    await q("budgetBurnDown month", () =>
+      budgetBurnDown(prisma, { tenantId: busiest, budgetId: budget.id, now: later }),
+    );
     await q("costPerSuccess -> CSV", async () => [toCsv(await costPerSuccess(prisma, month))]);
     done("");
     const w = Math.max(...results.map((r) => r.name.length));
     console.log(`${"query".padEnd(w)}  ${"rows".padStart(6)}  ${"first ms".padStart(9)}  ${"best ms".padStart(8)}`);
     for (const r of results) {
-      console.log(`${r.name.padEnd(w)}  ${String(r.rows).padStart(6)}  ${r.firstMs.toFixed(1).padStart(9)}  ${r.bestMs.toFixed(1).padStart(8)}`);
+      console.log(
+        `${r.name.padEnd(w)}  ${String(r.rows).padStart(6)}  ${r.firstMs.toFixed(1).padStart(9)}  ${r.bestMs.toFixed(1).padStart(8)}`,
+      );
     }
   } finally {
     await prisma.$disconnect();

@@ -11,7 +11,8 @@ export interface Logger {
 /** One JSON line per event on stdout/stderr. */
 export const jsonLogger: Logger = {
   info: (msg, fields) => console.log(JSON.stringify({ level: "info", at: new Date().toISOString(), msg, ...fields })),
-  error: (msg, fields) => console.error(JSON.stringify({ level: "error", at: new Date().toISOString(), msg, ...fields })),
+  error: (msg, fields) =>
+    console.error(JSON.stringify({ level: "error", at: new Date().toISOString(), msg, ...fields })),
 };
 
 export interface WorkerDeps {

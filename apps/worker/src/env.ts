@@ -10,7 +10,12 @@ const envSchema = z.object({
   /** BullMQ key prefix: separate deployments sharing one Redis need different ones. */
   WORKER_QUEUE_PREFIX: z.string().min(1).default("gateway"),
   /** How late a log may be written after its timestamp and still be caught by the minute rollup. */
-  ROLLUP_LAG_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(10),
+  ROLLUP_LAG_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10),
   /** `detach` keeps expired monthly partitions as standalone tables for archiving instead of dropping them. */
   RETENTION_PARTITION_ACTION: z.enum(["drop", "detach"]).default("drop"),
 });
@@ -19,7 +24,9 @@ export type WorkerEnv = z.infer<typeof envSchema>;
 export function loadEnv(source: Record<string, string | undefined> = process.env): WorkerEnv {
   const r = envSchema.safeParse(source);
   if (!r.success) {
-    throw new Error(`invalid worker environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new Error(
+      `invalid worker environment: ${r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   return r.data;
 }

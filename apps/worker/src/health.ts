@@ -4,14 +4,20 @@ import type { AddressInfo } from "node:net";
 
 export type ReadinessCheck = () => Promise<void>;
 
-export async function startHealthServer(port: number, checks: Record<string, ReadinessCheck>): Promise<{ server: Server; port: number }> {
+export async function startHealthServer(
+  port: number,
+  checks: Record<string, ReadinessCheck>,
+): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "GET") return send(405, { error: { message: "method not allowed", type: "invalid_request_error", param: null, code: null } });
+    if (req.method !== "GET")
+      return send(405, {
+        error: { message: "method not allowed", type: "invalid_request_error", param: null, code: null },
+      });
     if (path === "/healthz") return send(200, { status: "ok" });
     if (path === "/readyz") {
       const names = Object.keys(checks);
@@ -19,7 +25,8 @@ export async function startHealthServer(port: number, checks: Record<string, Rea
         const detail: Record<string, string> = {};
         results.forEach((r, i) => {
           // Only the failure's kind: connection strings and hosts stay out of a public endpoint.
-          detail[names[i]!] = r.status === "fulfilled" ? "ok" : `error: ${r.reason instanceof Error ? r.reason.name : "unknown"}`;
+          detail[names[i]!] =
+            r.status === "fulfilled" ? "ok" : `error: ${r.reason instanceof Error ? r.reason.name : "unknown"}`;
         });
         const ready = results.every((r) => r.status === "fulfilled");
         send(ready ? 200 : 503, { status: ready ? "ready" : "not_ready", checks: detail });

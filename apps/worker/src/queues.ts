@@ -31,7 +31,9 @@ export function parsePayload<Q extends QueueName>(queue: Q, data: unknown): Pars
   const r = payloadSchemas[queue].safeParse(data);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new Error(`invalid ${queue} job payload at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown"}`);
+    throw new Error(
+      `invalid ${queue} job payload at ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "unknown"}`,
+    );
   }
   return r.data as ParsedPayloadOf<Q>;
 }

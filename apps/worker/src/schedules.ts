@@ -3,11 +3,27 @@
 import { QueueName, type Queues } from "./queues.ts";
 
 export async function upsertSchedules(queues: Queues): Promise<void> {
-  await queues[QueueName.Rollup].upsertJobScheduler("rollup-incremental", { every: 60_000 }, { name: "rollup", data: { mode: "incremental" } });
+  await queues[QueueName.Rollup].upsertJobScheduler(
+    "rollup-incremental",
+    { every: 60_000 },
+    { name: "rollup", data: { mode: "incremental" } },
+  );
   // Catches logs written later than the lag window (a proxy replaying its journal).
-  await queues[QueueName.Rollup].upsertJobScheduler("rollup-reconcile", { pattern: "7 * * * *" }, { name: "rollup", data: { mode: "reconcile" } });
-  await queues[QueueName.AlertsEvaluate].upsertJobScheduler("alerts-evaluate", { every: 60_000 }, { name: "alerts-evaluate", data: {} });
-  await queues[QueueName.Retention].upsertJobScheduler("retention-daily", { pattern: "30 3 * * *" }, { name: "retention", data: {} });
+  await queues[QueueName.Rollup].upsertJobScheduler(
+    "rollup-reconcile",
+    { pattern: "7 * * * *" },
+    { name: "rollup", data: { mode: "reconcile" } },
+  );
+  await queues[QueueName.AlertsEvaluate].upsertJobScheduler(
+    "alerts-evaluate",
+    { every: 60_000 },
+    { name: "alerts-evaluate", data: {} },
+  );
+  await queues[QueueName.Retention].upsertJobScheduler(
+    "retention-daily",
+    { pattern: "30 3 * * *" },
+    { name: "retention", data: {} },
+  );
   await queues[QueueName.PartitionMaintenance].upsertJobScheduler(
     "partitions-daily",
     { pattern: "15 0 * * *" },

@@ -32,7 +32,10 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-export function registerWorkers(deps: WorkerDeps, settings: { connection: ConnectionOptions; prefix: string }): RunningWorkers {
+export function registerWorkers(
+  deps: WorkerDeps,
+  settings: { connection: ConnectionOptions; prefix: string },
+): RunningWorkers {
   const workers = (Object.keys(specs) as QueueName[]).map((name) => {
     const spec = specs[name];
     const worker = new Worker(name, (job) => spec.processor(deps, job), {
@@ -43,12 +46,21 @@ export function registerWorkers(deps: WorkerDeps, settings: { connection: Connec
     });
     worker.on("failed", (job, err) => {
       const final = job !== undefined && job.attemptsMade >= (job.opts.attempts ?? 1);
-      deps.log.error("job failed", { queue: name, jobId: job?.id, attemptsMade: job?.attemptsMade, final, error: err.message });
+      deps.log.error("job failed", {
+        queue: name,
+        jobId: job?.id,
+        attemptsMade: job?.attemptsMade,
+        final,
+        error: err.message,
+      });
       if (final && name === QueueName.AlertDelivery) {
         const eventId = (job.data as { eventId?: unknown }).eventId;
         if (typeof eventId === "string") {
           deadLetterIfPending(deps.prisma, eventId, `queue gave up: ${err.message}`).catch((e: unknown) =>
-            deps.log.error("could not dead-letter alert event", { eventId, error: e instanceof Error ? e.message : String(e) }),
+            deps.log.error("could not dead-letter alert event", {
+              eventId,
+              error: e instanceof Error ? e.message : String(e),
+            }),
           );
         }
       }

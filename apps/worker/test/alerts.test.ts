@@ -122,11 +122,17 @@ describe("alerts through the queue", () => {
     now = at("2026-07-01T10:45:00Z");
     const job = await queues[QueueName.AlertsEvaluate].add("alerts-evaluate", { tenantId });
     await until("second evaluation", async () => (await job.getState()) === "completed");
-    expect(await deliverAlertEvent(prisma, event.id, { maxAttempts: 4 })).toEqual({ outcome: "skipped", status: "delivered" });
+    expect(await deliverAlertEvent(prisma, event.id, { maxAttempts: 4 })).toEqual({
+      outcome: "skipped",
+      status: "delivered",
+    });
     expect(await prisma.alertEvent.count({ where: { tenantId } })).toBe(1);
 
     expect(hook.received).toHaveLength(2);
-    const deliveries = await prisma.alertDelivery.findMany({ where: { eventId: event.id }, orderBy: { attempt: "asc" } });
+    const deliveries = await prisma.alertDelivery.findMany({
+      where: { eventId: event.id },
+      orderBy: { attempt: "asc" },
+    });
     expect(deliveries.map((d) => [d.attempt, d.status, d.responseStatus])).toEqual([
       [1, "failed", 500],
       [2, "delivered", 200],
@@ -153,19 +159,34 @@ describe("alerts through the queue", () => {
     await seedFailingHour(tenantId);
     const hook = await receiver([503]);
     await prisma.alertRule.create({
-      data: { tenantId, name: "fallbacks", kind: "error_rate", params: { threshold: 0.1, minRequests: 1 }, webhookUrl: hook.url },
+      data: {
+        tenantId,
+        name: "fallbacks",
+        kind: "error_rate",
+        params: { threshold: 0.1, minRequests: 1 },
+        webhookUrl: hook.url,
+      },
     });
     const r = await evaluateAlerts(prisma, { now: at("2026-07-01T10:30:00Z"), tenantId });
     expect(r.created).toHaveLength(1);
     const id = r.created[0]!.id;
     expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toMatchObject({ outcome: "failed", attempt: 1 });
     expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toMatchObject({ outcome: "failed", attempt: 2 });
-    expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toMatchObject({ outcome: "dead_letter", attempt: 3 });
-    expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toEqual({ outcome: "skipped", status: "dead_letter" });
+    expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toMatchObject({
+      outcome: "dead_letter",
+      attempt: 3,
+    });
+    expect(await deliverAlertEvent(prisma, id, { maxAttempts: 3 })).toEqual({
+      outcome: "skipped",
+      status: "dead_letter",
+    });
     expect(hook.received).toHaveLength(3);
     // Unsigned without a secret.
     expect(hook.received[0]!.headers["x-gateway-signature"]).toBeUndefined();
-    const ev = await prisma.alertEvent.findUniqueOrThrow({ where: { id }, include: { deliveries: { orderBy: { attempt: "asc" } } } });
+    const ev = await prisma.alertEvent.findUniqueOrThrow({
+      where: { id },
+      include: { deliveries: { orderBy: { attempt: "asc" } } },
+    });
     expect(ev.status).toBe("dead_letter");
     expect(ev.deliveries.map((d) => d.status)).toEqual(["failed", "failed", "dead_letter"]);
     hook.server.close();
@@ -174,12 +195,20 @@ describe("alerts through the queue", () => {
   it("raises budget, fallback, latency and spend-spike alerts once per period", async () => {
     const tenantId = await createTenant(pool);
     await insertLogs(pool, tenantId, [
-      { createdAt: at("2026-07-01T10:01:00Z"), costMicros: 600_000, latencyMs: 3_000, routeName: "slow", fallbackUsed: true },
+      {
+        createdAt: at("2026-07-01T10:01:00Z"),
+        costMicros: 600_000,
+        latencyMs: 3_000,
+        routeName: "slow",
+        fallbackUsed: true,
+      },
       { createdAt: at("2026-07-01T10:02:00Z"), costMicros: 300_000, latencyMs: 200, routeName: "fast" },
       { createdAt: at("2026-06-25T10:02:00Z"), costMicros: 10_000, latencyMs: 200, routeName: "fast" },
     ]);
     await runRollup(pool, { now: at("2026-07-01T10:30:00Z"), tenantId, stateName: `test:${tenantId}` });
-    const budget = await prisma.budget.create({ data: { tenantId, name: "july", scope: "tenant", period: "month", limitMicros: 1_000_000n, softThresholdPct: 80 } });
+    const budget = await prisma.budget.create({
+      data: { tenantId, name: "july", scope: "tenant", period: "month", limitMicros: 1_000_000n, softThresholdPct: 80 },
+    });
     await prisma.alertRule.createMany({
       data: [
         { tenantId, name: "soft", kind: "budget_soft_threshold", params: { budgetId: budget.id } },

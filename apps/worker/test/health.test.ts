@@ -33,7 +33,12 @@ describe("health server", () => {
   });
 
   it("rejects a bad environment naming the variable", () => {
-    expect(() => loadEnv({ DATABASE_URL: "postgres://x", REDIS_URL: "redis://x", GATEWAY_SECRET_KEY: "short" })).toThrow(/GATEWAY_SECRET_KEY/);
-    expect(loadEnv({ DATABASE_URL: "postgres://x", REDIS_URL: "redis://x", GATEWAY_SECRET_KEY: "0123456789abcdef" }).WORKER_PORT).toBe(4020);
+    expect(() =>
+      loadEnv({ DATABASE_URL: "postgres://x", REDIS_URL: "redis://x", GATEWAY_SECRET_KEY: "short" }),
+    ).toThrow(/GATEWAY_SECRET_KEY/);
+    expect(
+      loadEnv({ DATABASE_URL: "postgres://x", REDIS_URL: "redis://x", GATEWAY_SECRET_KEY: "0123456789abcdef" })
+        .WORKER_PORT,
+    ).toBe(4020);
   });
 });

@@ -8,7 +8,10 @@ export function testPool(): pg.Pool {
   return new pg.Pool({ connectionString: url, max: 6 });
 }
 
-export async function createTenant(pool: pg.Pool, fields: { retentionDays?: number; bodyRetentionDays?: number; timeZone?: string } = {}): Promise<string> {
+export async function createTenant(
+  pool: pg.Pool,
+  fields: { retentionDays?: number; bodyRetentionDays?: number; timeZone?: string } = {},
+): Promise<string> {
   const id = `t_${randomUUID()}`;
   await pool.query(
     `INSERT INTO tenants (id, slug, name, time_zone, retention_days, body_retention_days, updated_at)
@@ -86,7 +89,14 @@ export async function insertLogs(pool: pg.Pool, tenantId: string, logs: LogField
   return ids;
 }
 
-export async function addFeedback(pool: pg.Pool, tenantId: string, requestId: string, requestAt: Date, action: string, at = new Date()): Promise<void> {
+export async function addFeedback(
+  pool: pg.Pool,
+  tenantId: string,
+  requestId: string,
+  requestAt: Date,
+  action: string,
+  at = new Date(),
+): Promise<void> {
   await pool.query(
     `INSERT INTO feedback (id, tenant_id, request_id, api_key_id, action, request_at, created_at, updated_at)
      VALUES ($1, $2, $3, 'key_1', $4::"FeedbackAction", $5, $6, $6)
@@ -96,8 +106,15 @@ export async function addFeedback(pool: pg.Pool, tenantId: string, requestId: st
 }
 
 /** Rollup rows of a tenant without updated_at, for comparing runs. */
-export async function rollupRows(pool: pg.Pool, table: "rollups_hourly" | "rollups_daily", tenantId: string): Promise<Record<string, unknown>[]> {
-  const r = await pool.query(`SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY bucket_start, app_id, environment, api_key_id, route_name, model, workflow`, [tenantId]);
+export async function rollupRows(
+  pool: pg.Pool,
+  table: "rollups_hourly" | "rollups_daily",
+  tenantId: string,
+): Promise<Record<string, unknown>[]> {
+  const r = await pool.query(
+    `SELECT * FROM ${table} WHERE tenant_id = $1 ORDER BY bucket_start, app_id, environment, api_key_id, route_name, model, workflow`,
+    [tenantId],
+  );
   return r.rows.map((row: Record<string, unknown>) => {
     const { updated_at: _ignored, ...rest } = row;
     return rest;

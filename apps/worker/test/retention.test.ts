@@ -25,12 +25,20 @@ describe("retention", () => {
     const dailyBefore = await rollupRows(pool, "rollups_daily", tenantId);
 
     // Rolled up only until April: the old log must wait; bodies do not feed rollups, so they go anyway.
-    const waiting = await runRetention(pool, { now, tenantId, rolledUpBefore: at("2026-04-01T00:00:00Z"), batchSize: 1 });
+    const waiting = await runRetention(pool, {
+      now,
+      tenantId,
+      rolledUpBefore: at("2026-04-01T00:00:00Z"),
+      batchSize: 1,
+    });
     expect(waiting).toEqual({ tenants: 1, logsDeleted: 0, bodiesCleared: 2 });
 
     const r = await runRetention(pool, { now, tenantId, rolledUpBefore: now, batchSize: 1 });
     expect(r).toEqual({ tenants: 1, logsDeleted: 1, bodiesCleared: 0 });
-    const logs = await pool.query("SELECT id, request_body IS NULL AS no_req, response_body IS NULL AS no_res FROM request_logs WHERE tenant_id = $1 ORDER BY created_at", [tenantId]);
+    const logs = await pool.query(
+      "SELECT id, request_body IS NULL AS no_req, response_body IS NULL AS no_res FROM request_logs WHERE tenant_id = $1 ORDER BY created_at",
+      [tenantId],
+    );
     expect(logs.rows).toEqual([
       { id: middle, no_req: true, no_res: true },
       { id: recent, no_req: false, no_res: false },
@@ -66,7 +74,9 @@ describe("retention", () => {
     const res = await dropExpiredPartitions(pool, { now: after, rolledUpBefore: after });
     expect(res.dropped).toEqual(["request_logs_2001_01"]);
     expect((await pool.query("SELECT count(*)::int AS n FROM request_logs WHERE id = $1", [id])).rows[0].n).toBe(0);
-    expect((await pool.query("SELECT to_regclass('request_log_partitions.request_logs_2001_01') AS t")).rows[0].t).toBeNull();
+    expect(
+      (await pool.query("SELECT to_regclass('request_log_partitions.request_logs_2001_01') AS t")).rows[0].t,
+    ).toBeNull();
     const rollups = await rollupRows(pool, "rollups_hourly", tenantId);
     expect(rollups).toHaveLength(1);
     expect(rollups[0]).toMatchObject({ requests: 1, cost_micros: "5" });

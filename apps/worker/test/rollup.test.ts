@@ -12,9 +12,34 @@ const H10 = "2026-03-10T10:00:00.000Z";
 
 async function seedKnownHour(tenantId: string): Promise<string[]> {
   const ids = await insertLogs(pool, tenantId, [
-    { createdAt: at("2026-03-10T10:01:00Z"), costMicros: 1000, latencyMs: 100, ttftMs: 50, inputTokens: 10, outputTokens: 20 },
-    { createdAt: at("2026-03-10T10:02:00Z"), costMicros: 3000, latencyMs: 300, ttftMs: 80, retryCount: 1, inputTokens: 30, outputTokens: 40, cachedTokens: 5 },
-    { createdAt: at("2026-03-10T10:03:00Z"), status: "error", errorCode: "upstream_error", costMicros: 500, latencyMs: 900, retryCount: 1, fallbackUsed: true, inputTokens: 7 },
+    {
+      createdAt: at("2026-03-10T10:01:00Z"),
+      costMicros: 1000,
+      latencyMs: 100,
+      ttftMs: 50,
+      inputTokens: 10,
+      outputTokens: 20,
+    },
+    {
+      createdAt: at("2026-03-10T10:02:00Z"),
+      costMicros: 3000,
+      latencyMs: 300,
+      ttftMs: 80,
+      retryCount: 1,
+      inputTokens: 30,
+      outputTokens: 40,
+      cachedTokens: 5,
+    },
+    {
+      createdAt: at("2026-03-10T10:03:00Z"),
+      status: "error",
+      errorCode: "upstream_error",
+      costMicros: 500,
+      latencyMs: 900,
+      retryCount: 1,
+      fallbackUsed: true,
+      inputTokens: 7,
+    },
     { createdAt: at("2026-03-10T10:04:00Z"), status: "rejected", errorCode: "rate_limit_exceeded", latencyMs: 2 },
     { createdAt: at("2026-03-10T10:05:00Z"), cacheHit: "exact", latencyMs: 5, costSavedMicros: 1000 },
     // A second model in the same hour and a second hour of the same day.
@@ -81,7 +106,14 @@ describe("rollup", () => {
     expect(daily).toHaveLength(2);
     const day = daily.find((r) => r.model === "gpt-4o-mini")!;
     expect((day.bucket_start as Date).toISOString()).toBe("2026-03-10T00:00:00.000Z");
-    expect(day).toMatchObject({ requests: 6, successes: 4, errors: 2, cost_micros: "6500", success_cost_micros: "6000", feedback_accepted: 1 });
+    expect(day).toMatchObject({
+      requests: 6,
+      successes: 4,
+      errors: 2,
+      cost_micros: "6500",
+      success_cost_micros: "6000",
+      feedback_accepted: 1,
+    });
     expect(day.errors_by_class).toEqual({ upstream_error: 1, rate_limit_exceeded: 1 });
     // Daily percentiles come from merged histograms, not from averaging the hourly p95s.
     const dayHist: Record<string, number> = { ...hist };
@@ -96,14 +128,21 @@ describe("rollup", () => {
     await seedKnownHour(tenantId);
     const opts = { now: at("2026-03-10T12:00:00Z"), tenantId, stateName: `test:${tenantId}` };
     await runRollup(pool, opts);
-    const first = { hourly: await rollupRows(pool, "rollups_hourly", tenantId), daily: await rollupRows(pool, "rollups_daily", tenantId) };
-    const updatedBefore = await pool.query("SELECT max(updated_at) AS u FROM rollups_hourly WHERE tenant_id = $1", [tenantId]);
+    const first = {
+      hourly: await rollupRows(pool, "rollups_hourly", tenantId),
+      daily: await rollupRows(pool, "rollups_daily", tenantId),
+    };
+    const updatedBefore = await pool.query("SELECT max(updated_at) AS u FROM rollups_hourly WHERE tenant_id = $1", [
+      tenantId,
+    ]);
 
     const again = await runRollup(pool, { ...opts, stateName: `test2:${tenantId}` });
     expect(again.hours).toBe(2);
     expect(again.hourlyUpserted).toBe(0); // nothing changed, nothing written
     expect(again.hourlyDeleted).toBe(0);
-    const updatedAfter = await pool.query("SELECT max(updated_at) AS u FROM rollups_hourly WHERE tenant_id = $1", [tenantId]);
+    const updatedAfter = await pool.query("SELECT max(updated_at) AS u FROM rollups_hourly WHERE tenant_id = $1", [
+      tenantId,
+    ]);
     expect(updatedAfter.rows[0].u).toEqual(updatedBefore.rows[0].u);
 
     // Two fresh runs at once over a second tenant with the same logs produce the same rows as one run.
@@ -126,7 +165,9 @@ describe("rollup", () => {
     await runRollup(pool, { now: at("2026-03-10T10:30:00Z"), tenantId, stateName });
 
     // Written a few minutes after its timestamp, into an hour already rolled up: within the lag window.
-    await insertLogs(pool, tenantId, [{ createdAt: at("2026-03-10T10:25:00Z"), costMicros: 50, status: "error", errorCode: "upstream_timeout" }]);
+    await insertLogs(pool, tenantId, [
+      { createdAt: at("2026-03-10T10:25:00Z"), costMicros: 50, status: "error", errorCode: "upstream_timeout" },
+    ]);
     await addFeedback(pool, tenantId, first!, at("2026-03-10T10:20:00Z"), "accepted", at("2026-03-10T10:31:00Z"));
     const r2 = await runRollup(pool, { now: at("2026-03-10T10:32:00Z"), tenantId, stateName });
     expect(r2.hours).toBe(1);

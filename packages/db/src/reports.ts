@@ -76,7 +76,15 @@ export async function costOverTime(
   const table = q.granularity === "hour" ? "rollups_hourly" : "rollups_daily";
   const group = q.groupBy ? DIM_COLUMN[q.groupBy] : "NULL::text";
   const rows = await db.$queryRawUnsafe<
-    { bucket_start: Date; grp: string | null; requests: number; successes: number; accepted: number; cost: bigint; success_cost: bigint }[]
+    {
+      bucket_start: Date;
+      grp: string | null;
+      requests: number;
+      successes: number;
+      accepted: number;
+      cost: bigint;
+      success_cost: bigint;
+    }[]
   >(
     `SELECT bucket_start, ${group} AS grp, sum(requests)::int AS requests, sum(successes)::int AS successes,
        sum(feedback_accepted)::int AS accepted, sum(cost_micros)::bigint AS cost, sum(success_cost_micros)::bigint AS success_cost
@@ -113,7 +121,9 @@ export interface CostPerSuccessRow {
 
 /** Cost per successful (and per accepted) result by route × model, dearest first. */
 export async function costPerSuccess(db: ReportDb, q: Range): Promise<CostPerSuccessRow[]> {
-  const rows = await db.$queryRawUnsafe<{ route_name: string; model: string; requests: number; successes: number; accepted: number; cost: bigint }[]>(
+  const rows = await db.$queryRawUnsafe<
+    { route_name: string; model: string; requests: number; successes: number; accepted: number; cost: bigint }[]
+  >(
     `SELECT route_name, model, sum(requests)::int AS requests, sum(successes)::int AS successes,
        sum(feedback_accepted)::int AS accepted, sum(cost_micros)::bigint AS cost
      FROM ${tableFor(q)} WHERE tenant_id = $1 AND bucket_start >= $2 AND bucket_start < $3
@@ -158,7 +168,15 @@ export async function latencyByRoute(db: ReportDb, q: Range & { routeName?: stri
   const table = tableFor(q);
   const where = `tenant_id = $1 AND bucket_start >= $2 AND bucket_start < $3 AND ($4::text IS NULL OR route_name = $4)`;
   const rows = await db.$queryRawUnsafe<
-    { route_name: string; requests: number; p50: number | null; p95: number | null; p99: number | null; t50: number | null; t95: number | null }[]
+    {
+      route_name: string;
+      requests: number;
+      p50: number | null;
+      p95: number | null;
+      p99: number | null;
+      t50: number | null;
+      t95: number | null;
+    }[]
   >(
     `WITH src AS (SELECT route_name, requests, latency_hist, ttft_hist FROM ${table} WHERE ${where}),
      req AS (SELECT route_name, sum(requests)::int AS requests FROM src GROUP BY 1),
@@ -172,7 +190,15 @@ export async function latencyByRoute(db: ReportDb, q: Range & { routeName?: stri
     q.to,
     q.routeName ?? null,
   );
-  return rows.map((r) => ({ routeName: r.route_name, requests: r.requests, p50Ms: r.p50, p95Ms: r.p95, p99Ms: r.p99, ttftP50Ms: r.t50, ttftP95Ms: r.t95 }));
+  return rows.map((r) => ({
+    routeName: r.route_name,
+    requests: r.requests,
+    p50Ms: r.p50,
+    p95Ms: r.p95,
+    p99Ms: r.p99,
+    ttftP50Ms: r.t50,
+    ttftP95Ms: r.t95,
+  }));
 }
 
 export interface ReliabilityRow {
@@ -194,7 +220,16 @@ export interface ReliabilityRow {
 export async function reliability(db: ReportDb, q: Range & { groupBy?: Dimension | null }): Promise<ReliabilityRow[]> {
   const group = q.groupBy ? DIM_COLUMN[q.groupBy] : "NULL::text";
   const rows = await db.$queryRawUnsafe<
-    { grp: string | null; requests: number; successes: number; errors: number; fallbacks: number; retries: number; cache_hits: number; mix: Record<string, number> | null }[]
+    {
+      grp: string | null;
+      requests: number;
+      successes: number;
+      errors: number;
+      fallbacks: number;
+      retries: number;
+      cache_hits: number;
+      mix: Record<string, number> | null;
+    }[]
   >(
     `WITH src AS (SELECT ${group} AS grp, * FROM ${tableFor(q)} WHERE tenant_id = $1 AND bucket_start >= $2 AND bucket_start < $3),
      mix AS (
@@ -237,7 +272,9 @@ export interface SpenderRow {
 
 export async function topSpenders(db: ReportDb, q: Range & { by: Dimension; limit?: number }): Promise<SpenderRow[]> {
   const col = DIM_COLUMN[q.by];
-  const rows = await db.$queryRawUnsafe<{ grp: string; requests: number; successes: number; cost: bigint; total: bigint }[]>(
+  const rows = await db.$queryRawUnsafe<
+    { grp: string; requests: number; successes: number; cost: bigint; total: bigint }[]
+  >(
     `SELECT ${col} AS grp, sum(requests)::int AS requests, sum(successes)::int AS successes, sum(cost_micros)::bigint AS cost,
        (sum(sum(cost_micros)) OVER ())::bigint AS total
      FROM ${tableFor(q)} WHERE tenant_id = $1 AND bucket_start >= $2 AND bucket_start < $3
@@ -261,7 +298,10 @@ export async function topSpenders(db: ReportDb, q: Range & { by: Dimension; limi
 
 export type BudgetPeriodName = "day" | "week" | "month" | "total";
 
-function zonedParts(d: Date, timeZone: string): { y: number; m: number; day: number; weekday: number; h: number; min: number; s: number } {
+function zonedParts(
+  d: Date,
+  timeZone: string,
+): { y: number; m: number; day: number; weekday: number; h: number; min: number; s: number } {
   const parts = new Intl.DateTimeFormat("en-US", {
     timeZone,
     hourCycle: "h23",
@@ -303,10 +343,14 @@ function zonedMidnight(y: number, m: number, day: number, timeZone: string): Dat
 export function budgetPeriod(now: Date, timeZone: string, period: BudgetPeriodName): { start: Date; end: Date | null } {
   if (period === "total") return { start: new Date(0), end: null };
   const p = zonedParts(now, timeZone);
-  if (period === "day") return { start: zonedMidnight(p.y, p.m, p.day, timeZone), end: zonedMidnight(p.y, p.m, p.day + 1, timeZone) };
+  if (period === "day")
+    return { start: zonedMidnight(p.y, p.m, p.day, timeZone), end: zonedMidnight(p.y, p.m, p.day + 1, timeZone) };
   if (period === "week") {
     const back = (p.weekday + 6) % 7;
-    return { start: zonedMidnight(p.y, p.m, p.day - back, timeZone), end: zonedMidnight(p.y, p.m, p.day - back + 7, timeZone) };
+    return {
+      start: zonedMidnight(p.y, p.m, p.day - back, timeZone),
+      end: zonedMidnight(p.y, p.m, p.day - back + 7, timeZone),
+    };
   }
   return { start: zonedMidnight(p.y, p.m, 1, timeZone), end: zonedMidnight(p.y, p.m + 1, 1, timeZone) };
 }
@@ -384,29 +428,40 @@ export async function loadBudget(db: ReportDb, tenantId: string, budgetId: strin
   return rows[0] ?? null;
 }
 
-export async function budgetBurnDown(db: ReportDb, q: { tenantId: string; budgetId: string; now: Date }): Promise<BudgetBurnDown | null> {
+export async function budgetBurnDown(
+  db: ReportDb,
+  q: { tenantId: string; budgetId: string; now: Date },
+): Promise<BudgetBurnDown | null> {
   const b = await loadBudget(db, q.tenantId, q.budgetId);
   if (!b) return null;
   const { start, end } = budgetPeriod(q.now, b.time_zone, b.period);
   const step = b.period === "day" ? "hour" : "day";
   // A route budget whose route row is gone matches nothing rather than the whole tenant.
-  const series = b.scope === "route" && !b.route_name ? [] : await db.$queryRawUnsafe<{ at: Date; cost: bigint }[]>(
-    `SELECT date_trunc('${step}', bucket_start, $7) AS at, sum(cost_micros)::bigint AS cost FROM rollups_hourly
+  const series =
+    b.scope === "route" && !b.route_name
+      ? []
+      : await db.$queryRawUnsafe<{ at: Date; cost: bigint }[]>(
+          `SELECT date_trunc('${step}', bucket_start, $7) AS at, sum(cost_micros)::bigint AS cost FROM rollups_hourly
      WHERE tenant_id = $1 AND bucket_start >= date_trunc('hour', $2::timestamptz, 'UTC') AND bucket_start < $3
        AND ($4::text IS NULL OR app_id = $4) AND ($5::text IS NULL OR api_key_id = $5) AND ($6::text IS NULL OR route_name = $6)
      GROUP BY 1 ORDER BY 1`,
-    q.tenantId,
-    start,
-    q.now,
-    b.scope === "app" ? b.app_id : null,
-    b.scope === "key" ? b.api_key_id : null,
-    b.scope === "route" ? b.route_name : null,
-    b.time_zone,
-  );
+          q.tenantId,
+          start,
+          q.now,
+          b.scope === "app" ? b.app_id : null,
+          b.scope === "key" ? b.api_key_id : null,
+          b.scope === "route" ? b.route_name : null,
+          b.time_zone,
+        );
   let cumulative = 0n;
   const points = series.map((s) => {
     cumulative += s.cost;
-    return { at: s.at, spentMicros: s.cost, cumulativeMicros: cumulative, remainingMicros: b.limit_micros - cumulative };
+    return {
+      at: s.at,
+      spentMicros: s.cost,
+      cumulativeMicros: cumulative,
+      remainingMicros: b.limit_micros - cumulative,
+    };
   });
   const spent = cumulative;
   let forecast: bigint | null = null;

@@ -29,7 +29,15 @@ export interface WebhookBody {
 }
 
 /** The body is built from the stored event only, so every retry sends the same bytes and signature. */
-export function webhookBody(ev: { id: string; kind: string; tenantId: string; ruleId: string | null; dedupeKey: string; createdAt: Date; payload: unknown }): string {
+export function webhookBody(ev: {
+  id: string;
+  kind: string;
+  tenantId: string;
+  ruleId: string | null;
+  dedupeKey: string;
+  createdAt: Date;
+  payload: unknown;
+}): string {
   const payload = (ev.payload ?? {}) as { message?: unknown; ruleName?: unknown };
   const message = typeof payload.message === "string" ? payload.message : `${ev.kind} alert`;
   const rule = typeof payload.ruleName === "string" ? ` (${payload.ruleName})` : "";
@@ -37,7 +45,15 @@ export function webhookBody(ev: { id: string; kind: string; tenantId: string; ru
   const body: WebhookBody = {
     text,
     blocks: [{ type: "section", text: { type: "mrkdwn", text } }],
-    event: { id: ev.id, kind: ev.kind, tenantId: ev.tenantId, ruleId: ev.ruleId, dedupeKey: ev.dedupeKey, createdAt: ev.createdAt.toISOString(), payload: ev.payload },
+    event: {
+      id: ev.id,
+      kind: ev.kind,
+      tenantId: ev.tenantId,
+      ruleId: ev.ruleId,
+      dedupeKey: ev.dedupeKey,
+      createdAt: ev.createdAt.toISOString(),
+      payload: ev.payload,
+    },
   };
   return JSON.stringify(body);
 }
@@ -67,7 +83,10 @@ export async function deliverAlertEvent(
   return db.$transaction(
     async (tx) => {
       // The row lock serialises attempts on one event: a second worker waits, then sees `delivered`.
-      const locked = await tx.$queryRawUnsafe<{ status: string }[]>("SELECT status FROM alert_events WHERE id = $1 FOR UPDATE", eventId);
+      const locked = await tx.$queryRawUnsafe<{ status: string }[]>(
+        "SELECT status FROM alert_events WHERE id = $1 FOR UPDATE",
+        eventId,
+      );
       if (!locked[0]) return { outcome: "skipped", status: "missing" } as const;
       if (locked[0].status !== "pending") return { outcome: "skipped", status: locked[0].status } as const;
 
@@ -84,12 +103,18 @@ export async function deliverAlertEvent(
         [EVENT_ID_HEADER]: ev.id,
         [ATTEMPT_HEADER]: String(attempt),
       };
-      if (ev.rule.webhookSecretCiphertext) headers[SIGNATURE_HEADER] = signBody(body, decryptSecret(ev.rule.webhookSecretCiphertext));
+      if (ev.rule.webhookSecretCiphertext)
+        headers[SIGNATURE_HEADER] = signBody(body, decryptSecret(ev.rule.webhookSecretCiphertext));
 
       let responseStatus: number | null = null;
       let error: string | null = null;
       try {
-        const res = await doFetch(ev.rule.webhookUrl, { method: "POST", headers, body, signal: AbortSignal.timeout(POST_TIMEOUT_MS) });
+        const res = await doFetch(ev.rule.webhookUrl, {
+          method: "POST",
+          headers,
+          body,
+          signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+        });
         responseStatus = res.status;
         // Drain so the connection is reused; the receiver's answer is not needed.
         await res.arrayBuffer();
@@ -119,7 +144,10 @@ export async function deliverAlertEvent(
 /** Called when the queue gives up on a delivery job for another reason (crashes, stalls): no event stays pending forever. */
 export async function deadLetterIfPending(db: PrismaClient, eventId: string, reason: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
-    const locked = await tx.$queryRawUnsafe<{ status: string }[]>("SELECT status FROM alert_events WHERE id = $1 FOR UPDATE", eventId);
+    const locked = await tx.$queryRawUnsafe<{ status: string }[]>(
+      "SELECT status FROM alert_events WHERE id = $1 FOR UPDATE",
+      eventId,
+    );
     if (locked[0]?.status !== "pending") return false;
     const attempt = (await tx.alertDelivery.count({ where: { eventId } })) + 1;
     await tx.alertDelivery.create({ data: { eventId, attempt, status: "dead_letter", error: reason.slice(0, 500) } });

@@ -8,7 +8,12 @@ import { z } from "zod";
 const HOUR_MS = 3_600_000;
 
 const windowed = {
-  windowMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  windowMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
   routeName: z.string().min(1).optional(),
   /** Below this many requests in the window a rate is noise, not a signal. */
   minRequests: z.number().int().min(1).default(10),
@@ -20,8 +25,18 @@ export const alertParamsSchemas = {
   spend_spike: z.object({
     /** Fires when the window's spend exceeds `threshold` × the average spend of a window over the baseline. */
     threshold: z.number().positive().default(3),
-    windowMinutes: z.number().int().min(1).max(24 * 60).default(60),
-    baselineHours: z.number().int().min(1).max(90 * 24).default(7 * 24),
+    windowMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
+    baselineHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(90 * 24)
+      .default(7 * 24),
     /** Ignore spikes smaller than this (micro-dollars), so a quiet tenant's first dollar is not a spike. */
     minSpendMicros: z.number().int().min(0).default(1_000_000),
   }),
@@ -64,39 +79,65 @@ function floorHour(d: Date): Date {
  * so a window may reach up to an hour further back than asked; it never sees less than asked.
  */
 function windowRange(now: Date, windowMinutes: number): { from: Date; to: Date } {
-  return { from: floorHour(new Date(now.getTime() - windowMinutes * 60_000)), to: new Date(floorHour(now).getTime() + HOUR_MS) };
+  return {
+    from: floorHour(new Date(now.getTime() - windowMinutes * 60_000)),
+    to: new Date(floorHour(now).getTime() + HOUR_MS),
+  };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const usd = (m: bigint) => `$${(microsToUsd(m) ?? 0).toFixed(2)}`;
 
-async function budgetCandidates(db: PrismaClient, rule: RuleRow, now: Date, budgetId: string | undefined, exhausted: boolean): Promise<Candidate[]> {
-  const budgets = await db.budget.findMany({ where: { tenantId: rule.tenantId, ...(budgetId ? { id: budgetId } : {}) }, select: { id: true } });
+async function budgetCandidates(
+  db: PrismaClient,
+  rule: RuleRow,
+  now: Date,
+  budgetId: string | undefined,
+  exhausted: boolean,
+): Promise<Candidate[]> {
+  const budgets = await db.budget.findMany({
+    where: { tenantId: rule.tenantId, ...(budgetId ? { id: budgetId } : {}) },
+    select: { id: true },
+  });
   const out: Candidate[] = [];
   for (const { id } of budgets) {
     const bd = await budgetBurnDown(db, { tenantId: rule.tenantId, budgetId: id, now });
     if (!bd) continue;
-    const reached = exhausted ? bd.spentMicros >= bd.limitMicros : bd.spentMicros * 100n >= bd.limitMicros * BigInt(bd.softThresholdPct);
+    const reached = exhausted
+      ? bd.spentMicros >= bd.limitMicros
+      : bd.spentMicros * 100n >= bd.limitMicros * BigInt(bd.softThresholdPct);
     if (!reached) continue;
     const what = exhausted ? "is spent" : `passed ${bd.softThresholdPct}%`;
     out.push({
       dedupeKey: `${rule.id}:budget:${id}:${bd.periodStart.toISOString()}`,
       payload: {
-        message: `Budget "${bd.name}" ${what}: ${usd(bd.spentMicros)} of ${usd(bd.limitMicros)} this ${bd.period}` +
+        message:
+          `Budget "${bd.name}" ${what}: ${usd(bd.spentMicros)} of ${usd(bd.limitMicros)} this ${bd.period}` +
           (bd.forecastMicros !== null ? `, forecast ${usd(bd.forecastMicros)} by period end` : ""),
         subject: bd.name,
         value: bd.spentMicros.toString(),
-        threshold: exhausted ? bd.limitMicros.toString() : ((bd.limitMicros * BigInt(bd.softThresholdPct)) / 100n).toString(),
+        threshold: exhausted
+          ? bd.limitMicros.toString()
+          : ((bd.limitMicros * BigInt(bd.softThresholdPct)) / 100n).toString(),
         periodStart: bd.periodStart.toISOString(),
         periodEnd: bd.periodEnd?.toISOString() ?? null,
-        details: { budgetId: id, limitMicros: bd.limitMicros.toString(), forecastMicros: bd.forecastMicros?.toString() ?? null },
+        details: {
+          budgetId: id,
+          limitMicros: bd.limitMicros.toString(),
+          forecastMicros: bd.forecastMicros?.toString() ?? null,
+        },
       },
     });
   }
   return out;
 }
 
-async function rateCandidates(db: PrismaClient, rule: RuleRow, now: Date, kind: "error_rate" | "fallback_rate"): Promise<Candidate[]> {
+async function rateCandidates(
+  db: PrismaClient,
+  rule: RuleRow,
+  now: Date,
+  kind: "error_rate" | "fallback_rate",
+): Promise<Candidate[]> {
   const p = alertParamsSchemas[kind].parse(rule.params);
   const range = windowRange(now, p.windowMinutes);
   const rows = await reliability(db, { tenantId: rule.tenantId, ...range, groupBy: p.routeName ? "route" : null });
@@ -116,7 +157,12 @@ async function rateCandidates(db: PrismaClient, rule: RuleRow, now: Date, kind: 
         threshold: p.threshold,
         periodStart: range.from.toISOString(),
         periodEnd: range.to.toISOString(),
-        details: { requests: row.requests, errors: row.errors, fallbacks: row.fallbacks, errorsByClass: row.errorsByClass },
+        details: {
+          requests: row.requests,
+          errors: row.errors,
+          fallbacks: row.fallbacks,
+          errorsByClass: row.errorsByClass,
+        },
       },
     },
   ];
@@ -147,7 +193,13 @@ async function spikeCandidates(db: PrismaClient, rule: RuleRow, now: Date): Prom
   const range = windowRange(now, p.windowMinutes);
   const windowHours = (range.to.getTime() - range.from.getTime()) / HOUR_MS;
   const baselineFrom = new Date(range.from.getTime() - p.baselineHours * HOUR_MS);
-  const points = await costOverTime(db, { tenantId: rule.tenantId, from: baselineFrom, to: range.to, granularity: "hour", groupBy: null });
+  const points = await costOverTime(db, {
+    tenantId: rule.tenantId,
+    from: baselineFrom,
+    to: range.to,
+    granularity: "hour",
+    groupBy: null,
+  });
   let windowSpend = 0n;
   let baselineSpend = 0n;
   for (const pt of points) {
@@ -175,7 +227,13 @@ async function spikeCandidates(db: PrismaClient, rule: RuleRow, now: Date): Prom
 async function candidatesFor(db: PrismaClient, rule: RuleRow, now: Date): Promise<Candidate[]> {
   switch (rule.kind) {
     case "budget_soft_threshold":
-      return budgetCandidates(db, rule, now, alertParamsSchemas.budget_soft_threshold.parse(rule.params).budgetId, false);
+      return budgetCandidates(
+        db,
+        rule,
+        now,
+        alertParamsSchemas.budget_soft_threshold.parse(rule.params).budgetId,
+        false,
+      );
     case "budget_exhausted":
       return budgetCandidates(db, rule, now, alertParamsSchemas.budget_exhausted.parse(rule.params).budgetId, true);
     case "error_rate":
@@ -196,7 +254,10 @@ export interface EvaluateResult {
   invalidRules: { ruleId: string; error: string }[];
 }
 
-export async function evaluateAlerts(db: PrismaClient, opts: { now: Date; tenantId?: string }): Promise<EvaluateResult> {
+export async function evaluateAlerts(
+  db: PrismaClient,
+  opts: { now: Date; tenantId?: string },
+): Promise<EvaluateResult> {
   const rules = (await db.alertRule.findMany({
     where: { enabled: true, ...(opts.tenantId ? { tenantId: opts.tenantId } : {}) },
     select: { id: true, tenantId: true, name: true, kind: true, params: true, webhookUrl: true },
@@ -210,7 +271,10 @@ export async function evaluateAlerts(db: PrismaClient, opts: { now: Date; tenant
     } catch (err) {
       // One rule with bad params must not silence every other rule; it is reported, not hidden.
       if (err instanceof z.ZodError) {
-        result.invalidRules.push({ ruleId: rule.id, error: err.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ") });
+        result.invalidRules.push({
+          ruleId: rule.id,
+          error: err.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; "),
+        });
         continue;
       }
       throw err;
@@ -237,7 +301,11 @@ export async function evaluateAlerts(db: PrismaClient, opts: { now: Date; tenant
 /** Pending events of the last day, for re-enqueueing deliveries a crash may have left unqueued. */
 export async function pendingEventIds(db: PrismaClient, now: Date, tenantId?: string): Promise<string[]> {
   const rows = await db.alertEvent.findMany({
-    where: { status: "pending", createdAt: { gte: new Date(now.getTime() - 24 * HOUR_MS) }, ...(tenantId ? { tenantId } : {}) },
+    where: {
+      status: "pending",
+      createdAt: { gte: new Date(now.getTime() - 24 * HOUR_MS) },
+      ...(tenantId ? { tenantId } : {}),
+    },
     select: { id: true },
     orderBy: { createdAt: "asc" },
   });

@@ -114,6 +114,9 @@ export async function dropExpiredPartitions(
 
 /** Creates this month's and the next partitions (moving any default-partition rows into them). */
 export async function ensurePartitions(pool: Pool, opts: { now: Date; monthsAhead: number }): Promise<number> {
-  const r = await pool.query<{ created: number }>("SELECT gateway_ensure_request_log_partitions($1, $2) AS created", [opts.now, opts.monthsAhead]);
+  const r = await pool.query<{ created: number }>("SELECT gateway_ensure_request_log_partitions($1, $2) AS created", [
+    opts.now,
+    opts.monthsAhead,
+  ]);
   return r.rows[0]?.created ?? 0;
 }

@@ -139,7 +139,10 @@ async function findTouchedReconcile(pool: Pool, since: Date, tenantId: string | 
 }
 
 const dimList = DIMS.join(", ");
-const joinOn = (a: string, b: string) => KEY_COLS.filter((c) => c !== "tenant_id").map((c) => `${a}.${c} = ${b}.${c}`).join(" AND ");
+const joinOn = (a: string, b: string) =>
+  KEY_COLS.filter((c) => c !== "tenant_id")
+    .map((c) => `${a}.${c} = ${b}.${c}`)
+    .join(" AND ");
 
 /**
  * The shared tail of both statements: `agg` (scalar sums per dims), `errs`, `lat`, `ttft` CTEs are given;
@@ -250,7 +253,14 @@ const sumCols = [
   "feedback_regenerated",
   "feedback_abandoned",
 ];
-const sumBigCols = ["input_tokens", "output_tokens", "cached_tokens", "cost_micros", "success_cost_micros", "cost_saved_micros"];
+const sumBigCols = [
+  "input_tokens",
+  "output_tokens",
+  "cached_tokens",
+  "cost_micros",
+  "success_cost_micros",
+  "cost_saved_micros",
+];
 
 /** $1 tenant, $2 days (timestamptz[]), $3/$4 bucket_start range covering them. Reads hourly rollups only. */
 const DAILY_SQL = `
@@ -288,7 +298,10 @@ interface StatementResult {
 async function lockDays(client: PoolClient, tenantId: string, days: number[]): Promise<void> {
   // Sorted, so two workers taking overlapping sets cannot deadlock; a hash collision only serialises.
   for (const day of [...days].sort((a, b) => a - b)) {
-    await client.query("SELECT pg_advisory_xact_lock(hashtext('rollup:' || $1::text), $2::int)", [tenantId, Math.floor(day / DAY_MS)]);
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('rollup:' || $1::text), $2::int)", [
+      tenantId,
+      Math.floor(day / DAY_MS),
+    ]);
   }
 }
 
@@ -299,7 +312,16 @@ export async function recomputeTenantHours(
   hours: number[],
   opts: { forceDaily?: boolean } = {},
 ): Promise<Omit<RollupResult, "mode" | "tenants">> {
-  const out = { hours: 0, days: 0, rowsRead: 0, hourlyUpserted: 0, hourlyDeleted: 0, dailyUpserted: 0, dailyDeleted: 0, hoursKeptAfterRetention: 0 };
+  const out = {
+    hours: 0,
+    days: 0,
+    rowsRead: 0,
+    hourlyUpserted: 0,
+    hourlyDeleted: 0,
+    dailyUpserted: 0,
+    dailyDeleted: 0,
+    hoursKeptAfterRetention: 0,
+  };
   const byDay = new Map<number, number[]>();
   for (const h of hours) {
     const day = h - (h % DAY_MS);
@@ -337,11 +359,11 @@ export async function recomputeTenantHours(
       const daily = !hourlyChanged
         ? { rows: [{ upserted: 0, deleted: 0, rows_read: "0", kept: 0 }] }
         : await client.query<StatementResult>(DAILY_SQL, [
-        tenantId,
-        dayIso,
-        new Date(chunkDays[0]!),
-        new Date(chunkDays[chunkDays.length - 1]! + DAY_MS),
-      ]);
+            tenantId,
+            dayIso,
+            new Date(chunkDays[0]!),
+            new Date(chunkDays[chunkDays.length - 1]! + DAY_MS),
+          ]);
       await client.query("COMMIT");
       const d = daily.rows[0]!;
       out.hours += chunkHours.length;
@@ -392,7 +414,16 @@ export async function runRollup(pool: Pool, opts: RollupOptions): Promise<Rollup
   let tenantsDone = 0;
   for (const [tenantId, hourSet] of touched) {
     const r = await recomputeTenantHours(pool, tenantId, [...hourSet], { forceDaily: mode === "reconcile" });
-    for (const k of ["hours", "days", "rowsRead", "hourlyUpserted", "hourlyDeleted", "dailyUpserted", "dailyDeleted", "hoursKeptAfterRetention"] as const) {
+    for (const k of [
+      "hours",
+      "days",
+      "rowsRead",
+      "hourlyUpserted",
+      "hourlyDeleted",
+      "dailyUpserted",
+      "dailyDeleted",
+      "hoursKeptAfterRetention",
+    ] as const) {
       result[k] += r[k];
     }
     tenantsDone += 1;

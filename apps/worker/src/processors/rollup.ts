@@ -5,7 +5,12 @@ import { parsePayload, QueueName } from "../queues.ts";
 
 export async function processRollup(deps: WorkerDeps, job: Job): Promise<unknown> {
   const p = parsePayload(QueueName.Rollup, job.data);
-  const r = await runRollup(deps.pool, { now: deps.now(), mode: p.mode, tenantId: p.tenantId, lagMs: deps.rollupLagMs });
+  const r = await runRollup(deps.pool, {
+    now: deps.now(),
+    mode: p.mode,
+    tenantId: p.tenantId,
+    lagMs: deps.rollupLagMs,
+  });
   if (r.hours > 0) deps.log.info("rollup done", { ...r });
   return r;
 }
