@@ -166,6 +166,23 @@ describe("PgVectorIndex on PGlite with the vector extension", () => {
   });
 
   assertsFor(() => new PgVectorIndex(query), "pgvector");
+
+  it("finds a small tenant's entry among thousands of other tenants' closer ones", async () => {
+    const index = new PgVectorIndex(query);
+    const mine = { tenantId: `sem-${randomUUID()}`, routeName: "crowded", routeVersion: 1 };
+    await index.store({ ...mine, embedding: related, queryText: "q", response: answer("mine"), costMicros: 0n, ttlSeconds: 600, maxEntries: 10 });
+    // Other tenants' entries sit right on the query vector: a filter applied after a plain top-k would see only them.
+    await db.query(
+      `INSERT INTO semantic_cache_vectors_${stored.length} (id, tenant_id, route_name, route_version, embedding, query_text, response, cost_micros, expires_at)
+       SELECT 'other-' || g || '-' || $2, 'other-' || (g % 40) || '-' || $2, 'crowded', 1, $1::vector, 'q', '{}'::jsonb, 0, now() + interval '1 hour'
+         FROM generate_series(1, 2000) g`,
+      [`[${stored.join(",")}]`, mine.tenantId],
+    );
+    await db.query(`ANALYZE semantic_cache_vectors_${stored.length}`);
+    const r = await index.search({ ...mine, embedding: stored, threshold: 0.97 });
+    expect(r?.response).toEqual(answer("mine"));
+    expect(r?.hit).toBe(false);
+  });
 });
 
 describe("what the semantic cache embeds", () => {
