@@ -100,8 +100,9 @@ export function applicableLimits(input: {
  * the sliding window. O(1) per limit, and exact whenever the previous window is empty.
  */
 export function slidingCount(input: { current: number; previous: number; elapsedMs: number; windowMs: number }): number {
-  const remainingShare = Math.max(0, input.windowMs - input.elapsedMs) / input.windowMs;
-  return Math.floor(input.previous * remainingShare) + input.current;
+  // Multiply before dividing, in this order, exactly as the Lua script does: both must floor the same double.
+  const overlapMs = Math.max(0, input.windowMs - input.elapsedMs);
+  return Math.floor((input.previous * overlapMs) / input.windowMs) + input.current;
 }
 
 export interface WindowCheck {
