@@ -1,7 +1,7 @@
 // Applies a validated config to the database in one transaction, then announces the change on Redis.
 // Idempotent: every object is compared with what is stored and written only when it differs; keys that
 // exist are never re-created; a route gets a new version only when its spec changes; a price change adds
-// a price row effective now. Additive: what the database has and the file lacks is left alone.
+// a price row effective now. Additive: what the database has and the file lacks is left alone, unless `prune`.
 import os from "node:os";
 import {
   Prisma,
@@ -67,6 +67,11 @@ export interface ApplyResult {
   changes: ConfigChange[];
   tenants: Array<{ slug: string; id: string }>;
   dryRun: boolean;
+  /**
+   * Set when the change is committed but announcing it on Redis failed: proxies then pick it up at their
+   * next poll. Reported rather than thrown, because throwing would lose the secrets of keys just created.
+   */
+  publishError?: string;
 }
 
 export function cliActor(): ApplyActor {
@@ -89,7 +94,11 @@ export async function applyConfig(
   input: string | ValidConfig | unknown,
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const config = isValidConfig(input) ? input : validated(input, opts.env ?? process.env);
+  const config = isValidConfig(input)
+    ? input
+    : isParseSuccess(input)
+      ? input.config
+      : validated(input, opts.env ?? process.env);
   const actor = opts.actor ?? cliActor();
   const now = new Date();
   let result: ApplyResult;
@@ -118,17 +127,28 @@ export async function applyConfig(
     throw err;
   }
   if (redis) {
-    for (const t of result.tenants) {
-      if (result.changes.some((c) => c.tenant === t.slug)) {
-        await publishConfigChange(redis, { tenantId: t.id, reason: "apply" });
+    try {
+      for (const t of result.tenants) {
+        if (result.changes.some((c) => c.tenant === t.slug)) {
+          await publishConfigChange(redis, { tenantId: t.id, reason: "apply" });
+        }
       }
+    } catch (err) {
+      result.publishError = err instanceof Error ? err.message : String(err);
     }
   }
   return result;
 }
 
+/** A result of parseConfigFile's validation (it carries resolved credentials and route specs). */
 function isValidConfig(input: unknown): input is ValidConfig {
-  return input !== null && typeof input === "object" && "file" in input && "tenants" in input && Array.isArray((input as ValidConfig).tenants) && (input as ValidConfig).tenants.every((t) => t.routeSpecs instanceof Map);
+  if (input === null || typeof input !== "object" || !("file" in input) || !("tenants" in input)) return false;
+  const tenants = (input as { tenants: unknown }).tenants;
+  return Array.isArray(tenants) && tenants.every((t: Partial<ValidTenant>) => t.routeSpecs instanceof Map);
+}
+
+function isParseSuccess(input: unknown): input is { ok: true; config: ValidConfig } {
+  return input !== null && typeof input === "object" && (input as { ok?: unknown }).ok === true && isValidConfig((input as { config?: unknown }).config);
 }
 
 function validated(input: unknown, env: NodeJS.ProcessEnv): ValidConfig {
@@ -538,7 +558,6 @@ async function applyTenant(
     });
   for (const l of t.rate_limits) {
     const identity = rateLimitIdentity(l);
-    const label = identity;
     const data = { rpm: l.rpm ?? null, tpm: l.tpm ?? null };
     const row = limitRows.find((r) => rowIdentity(r) === identity);
     if (!row) {
@@ -553,13 +572,13 @@ async function applyTenant(
           ...data,
         },
       });
-      record({ kind: "rate_limit", name: label, action: "created", after: data });
+      record({ kind: "rate_limit", name: identity, action: "created", after: data });
       continue;
     }
     const d = diff(row, data);
     if (d) {
       await tx.rateLimit.update({ where: { id: row.id }, data });
-      record({ kind: "rate_limit", name: label, action: "updated", ...d });
+      record({ kind: "rate_limit", name: identity, action: "updated", ...d });
     }
   }
 

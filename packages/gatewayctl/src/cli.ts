@@ -107,7 +107,16 @@ async function withClients<T>(
 ): Promise<T> {
   const e = requireEnv(needs, env);
   const prisma = createPrisma(e.DATABASE_URL!, { max: 2 });
-  const redis = e.REDIS_URL ? new Redis(e.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : null;
+  const redis = e.REDIS_URL
+    ? new Redis(e.REDIS_URL, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 2,
+        retryStrategy: (attempt) => (attempt > 3 ? null : 200 * attempt),
+      })
+    : null;
+  // A connection failure surfaces as the failed publish, which the command reports; without a listener
+  // ioredis would also print every reconnect attempt as an unhandled error.
+  redis?.on("error", () => undefined);
   try {
     return await fn(prisma, redis);
   } finally {
@@ -148,6 +157,12 @@ async function cmdApply(args: string[], io: Io): Promise<number> {
         2,
       )}\n`,
     );
+    if (result.publishError) {
+      io.stderr(
+        `gatewayctl: applied, but announcing the change on Redis failed (${result.publishError}); ` +
+          "running proxies will pick it up at their next poll\n",
+      );
+    }
     return 0;
   });
 }

@@ -370,3 +370,16 @@ describe("--prune", () => {
     expect((await applyConfig(prisma, redis, trimmed, { env: applyEnv, prune: true })).changes).toEqual([]);
   });
 });
+
+describe("when Redis cannot be reached", () => {
+  it("keeps the committed apply and its new secrets, and reports the failed announcement", async () => {
+    const slug = uniqueSlug();
+    const down = {
+      publish: () => Promise.reject(new Error("connect ECONNREFUSED")),
+    };
+    const r = await applyConfig(prisma, down, exampleText(slug), { env: applyEnv });
+    expect(r.publishError).toBe("connect ECONNREFUSED");
+    expect(r.keys.every((k) => k.secret?.startsWith("gw_"))).toBe(true);
+    expect(await tenantRowCounts(prisma, slug)).toMatchObject({ tenants: 1, keys: 4 });
+  });
+});
