@@ -175,6 +175,6 @@ export const anthropicDialect: Dialect = {
       ),
     );
     events.push(sse({ type: "message_stop" }, "message_stop"));
-    await writeStream(res, events, fault, this.streamError("Overloaded"));
+    await writeStream(res, events, fault, this.streamError("Overloaded"), 2);
   },
 };

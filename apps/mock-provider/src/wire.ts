@@ -51,6 +51,8 @@ export async function writeStream(
   events: string[],
   fault: Fault | null,
   errorEvent: string,
+  /** Events that precede the first token (Anthropic's message_start and ping): a slow first token comes after them. */
+  preambleEvents = 0,
 ): Promise<void> {
   res.writeHead(200, {
     "content-type": "text/event-stream; charset=utf-8",
@@ -58,10 +60,12 @@ export async function writeStream(
     connection: "keep-alive",
   });
   res.flushHeaders();
-  if (fault?.first_token_delay_ms) await sleep(fault.first_token_delay_ms, res);
   const stopAt = fault?.stream_error ? (fault.cut_after ?? 1) : fault?.cut_after;
   let flushed: Promise<void> = Promise.resolve();
   for (let i = 0; i < events.length; i++) {
+    if (i === Math.min(preambleEvents, events.length - 1) && fault?.first_token_delay_ms) {
+      await sleep(fault.first_token_delay_ms, res);
+    }
     if (res.destroyed) return;
     if (stopAt !== undefined && i === stopAt) {
       if (fault?.stream_error) {

@@ -152,7 +152,7 @@ describe.each(kinds)("callChat via %s", (kind) => {
   });
 
   it("throws connection_error from the iterator when the stream is cut, and still estimates usage", async () => {
-    const r = await callChat(target(kind), ask("a long answer that will be cut [[mock:cut_after=2,chunk_size=4]]", { stream: true }), {
+    const r = await callChat(target(kind), ask("a long answer that will be cut [[mock:cut_after=5,chunk_size=4]]", { stream: true }), {
       signal: signal(),
     });
     if (r.kind !== "stream") throw new Error("expected stream");

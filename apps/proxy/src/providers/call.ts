@@ -102,6 +102,8 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
     const produced = { text: "", tools: new Map<string, { name: string; arguments: string }>() };
     let lastId = ctx.id;
     let lastSeen: ChatCompletionChunk | null = null;
+    let outputStarted = false;
+    const preamble: ChatCompletionChunk[] = [];
     const settleUsage = async () => {
       const reported = transform.usage();
       if (reported && transform.finished) {
@@ -120,7 +122,6 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
     try {
       try {
         for await (const ev of readSse(body)) {
-          deadline.clear();
           for (const chunk of transform.onEvent(ev)) {
             lastId = chunk.id;
             lastSeen = chunk;
@@ -137,10 +138,23 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
             // Usage-only chunks are re-emitted below, once, from the settled usage.
             if (chunk.choices.length === 0) continue;
             if (chunk.usage !== undefined) delete chunk.usage;
+            if (!outputStarted) {
+              // The first token, not a preamble (Anthropic's message_start), is what the TTFT limit
+              // measures and what the caller commits to; the preamble waits and goes out with it.
+              if (!carriesOutput(chunk)) {
+                preamble.push(chunk);
+                continue;
+              }
+              outputStarted = true;
+              deadline.clear();
+              yield* preamble;
+              preamble.length = 0;
+            }
             yield chunk;
           }
           if (transform.finished) break;
         }
+        yield* preamble;
       } catch (err) {
         throw deadline.toError(err, "stream");
       }
@@ -175,6 +189,12 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
       return finalUsage;
     },
   };
+}
+
+function carriesOutput(chunk: ChatCompletionChunk): boolean {
+  return chunk.choices.some(
+    (c) => !!c.delta.content || (c.delta.tool_calls?.length ?? 0) > 0 || !!c.delta.refusal || c.finish_reason !== null,
+  );
 }
 
 async function readBoundedJson(body: Parameters<typeof readBoundedText>[0], deadline: FirstByteDeadline): Promise<string> {

@@ -134,7 +134,8 @@ export function toAnthropicBody(target: UpstreamTarget, req: ChatCompletionReque
   if (req.user) body.metadata = { user_id: req.user };
   if (req.stream) body.stream = true;
 
-  if (req.tools && req.tools.length > 0 && req.tool_choice !== "none") {
+  // Tools stay declared under tool_choice "none": Anthropic refuses tool_use blocks in the history otherwise.
+  if (req.tools && req.tools.length > 0) {
     body.tools = req.tools.map((t) => ({
       name: t.function.name,
       ...(t.function.description ? { description: t.function.description } : {}),
@@ -146,8 +147,10 @@ export function toAnthropicBody(target: UpstreamTarget, req: ChatCompletionReque
         ? { type: "any" }
         : typeof tc === "object"
           ? { type: "tool", name: tc.function.name }
-          : { type: "auto" };
-    if (req.parallel_tool_calls === false) choice.disable_parallel_tool_use = true;
+          : tc === "none"
+            ? { type: "none" }
+            : { type: "auto" };
+    if (req.parallel_tool_calls === false && tc !== "none") choice.disable_parallel_tool_use = true;
     if (tc !== undefined || req.parallel_tool_calls === false) body.tool_choice = choice;
   } else if (typeof req.tool_choice === "object" || req.tool_choice === "required") {
     throw invalidRequest("tool_choice", "tool_choice requires tools");
