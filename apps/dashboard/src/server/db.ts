@@ -1,5 +1,5 @@
 import "server-only";
 import { getPrisma } from "@gateway/db/client";
-import { env } from "~/env.ts";
+import { env } from "../env.ts";
 
 export const db = getPrisma(env.DATABASE_URL);

@@ -1,7 +1,7 @@
 // One Redis connection per server process, used only to announce configuration changes to the proxies.
 import { Redis } from "ioredis";
 import { publishConfigChange } from "@gateway/db/config-channel";
-import { env } from "~/env.ts";
+import { env } from "../env.ts";
 
 let client: Redis | undefined;
 

@@ -1,7 +1,7 @@
 import "server-only";
-import { auth } from "~/server/auth/index.ts";
-import { db } from "~/server/db.ts";
-import { announceConfigChange } from "~/server/redis.ts";
+import { auth } from "../auth/index.ts";
+import { db } from "../db.ts";
+import { announceConfigChange } from "../redis.ts";
 import type { Context } from "./trpc.ts";
 
 export async function createContext(headers: Headers): Promise<Context> {

@@ -3,8 +3,8 @@
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { z } from "zod";
-import { env, oidcEnabled } from "~/env.ts";
-import { db } from "~/server/db.ts";
+import { env, oidcEnabled } from "../../env.ts";
+import { db } from "../db.ts";
 import { verifyPassword } from "./password.ts";
 
 export const credentialsSchema = z.object({

@@ -2,7 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { encryptSecret } from "@gateway/db/secrets";
-import { alertRuleSchema } from "~/lib/schemas/alerts.ts";
+import { alertRuleSchema } from "../../../lib/schemas/alerts.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 

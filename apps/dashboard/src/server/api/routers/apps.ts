@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { createAppSchema, createEnvironmentSchema } from "~/lib/schemas/tenancy.ts";
+import { createAppSchema, createEnvironmentSchema } from "../../../lib/schemas/tenancy.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 

@@ -1,8 +1,8 @@
 // Budgets and rate limits, with each budget's spend in its current window and a burn-down forecast.
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { budgetSchema, rateLimitSchema } from "~/lib/schemas/limits.ts";
-import { budgetBurn } from "~/server/spend.ts";
+import { budgetSchema, rateLimitSchema } from "../../../lib/schemas/limits.ts";
+import { budgetBurn } from "../../spend.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 import type { Prisma } from "@gateway/db";

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "@gateway/db";
 import { histogramPercentile, mergeHistograms, type Histogram } from "@gateway/db/latency-histogram";
-import { budgetBurn } from "~/server/spend.ts";
+import { budgetBurn } from "../../spend.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
 export const rangeSchema = z.object({

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@gateway/db";
 import { generateApiKey } from "@gateway/db/secrets";
-import { createKeySchema, listKeysSchema } from "~/lib/schemas/keys.ts";
+import { createKeySchema, listKeysSchema } from "../../../lib/schemas/keys.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
@@ -51,7 +51,13 @@ export const keysRouter = createTRPCRouter({
         ctx.db.apiKey.findMany({
           where,
           select: keySelect,
-          orderBy: [{ [input.sort]: { sort: input.dir, nulls: "last" } }, { id: "asc" }],
+          // Only the nullable columns take a nulls placement; never-used keys sort last either way.
+          orderBy: [
+            input.sort === "lastUsedAt" || input.sort === "expiresAt"
+              ? { [input.sort]: { sort: input.dir, nulls: "last" } }
+              : { [input.sort]: input.dir },
+            { id: "asc" },
+          ],
           skip: (input.page - 1) * input.pageSize,
           take: input.pageSize,
         }),

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { hashToken } from "@gateway/db/secrets";
 import { ROLES } from "@gateway/policy/scopes";
-import { inviteSchema } from "~/lib/schemas/tenancy.ts";
+import { inviteSchema } from "../../../lib/schemas/tenancy.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 

@@ -1,7 +1,7 @@
 // Models and their versioned prices (a new price is a new row with its effective date; old rows stay).
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { modelSchema, priceSchema } from "~/lib/schemas/catalog.ts";
+import { modelSchema, priceSchema } from "../../../lib/schemas/catalog.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 

@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@gateway/db";
 import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
-import { createRouteSchema, saveRouteVersionSchema } from "~/lib/schemas/routes.ts";
+import { createRouteSchema, saveRouteVersionSchema } from "../../../lib/schemas/routes.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 

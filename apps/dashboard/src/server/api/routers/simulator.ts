@@ -7,7 +7,7 @@ import { scopeCheck } from "@gateway/policy/access";
 import { planRoute } from "@gateway/policy/routing";
 import { applicableLimits } from "@gateway/policy/limits";
 import { applicableBudgets, decideBudgets, worstCaseCostMicros, type BudgetRule } from "@gateway/policy/budget";
-import { budgetBurn } from "~/server/spend.ts";
+import { budgetBurn } from "../../spend.ts";
 import { specOf } from "./routes.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
@@ -29,8 +29,9 @@ export const simulateSchema = z.object({
 
 /** Rough token count (≈4 characters a token) — the simulator shows it is an estimate. */
 function estimateTokens(body: z.infer<typeof requestSchema>): number {
-  const text = body.messages ? JSON.stringify(body.messages.map((m) => m.content)) : JSON.stringify(body.input ?? "");
-  return Math.max(1, Math.ceil(text.length / 4));
+  const parts = body.messages ? body.messages.map((m) => m.content) : [body.input ?? ""];
+  const chars = parts.reduce<number>((n, p) => n + (typeof p === "string" ? p.length : JSON.stringify(p).length), 0);
+  return Math.max(1, Math.ceil(chars / 4));
 }
 
 function stop(error: GatewayError) {

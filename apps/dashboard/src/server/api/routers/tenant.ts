@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { scopesOf } from "@gateway/policy/scopes";
-import { tenantSettingsSchema } from "~/lib/schemas/tenancy.ts";
+import { tenantSettingsSchema } from "../../../lib/schemas/tenancy.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, protectedProcedure, scoped, tenantProcedure } from "../trpc.ts";
 
