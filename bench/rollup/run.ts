@@ -210,7 +210,8 @@ async function main(): Promise<void> {
     const inc = await runRollup(pool, { now: later });
     const incS = (performance.now() - i0) / 1000;
     done(
-      `incremental rollup after ${fmt(newRows)} new logs: ${fmt(inc.rowsRead)} rows recomputed over ${inc.hours} tenant-hours in ${(incS * 1000).toFixed(0)} ms = ${fmt(inc.rowsRead / incS)} rows/s`,
+      `minute rollup after ${fmt(newRows)} new logs: ${(incS * 1000).toFixed(0)} ms ` +
+        `(${inc.hours} tenant-hours and their days recomputed from ${fmt(inc.rowsRead)} log rows)`,
     );
     const n0 = performance.now();
     const again = await runRollup(pool, { now: new Date(later.getTime() + 60_000) });
