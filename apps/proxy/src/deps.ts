@@ -5,6 +5,7 @@ import type { ConfigStore } from "./config/store.ts";
 import type { LastUsedTracker } from "./last-used.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import type { BreakerGate } from "./pipeline/attempts.ts";
+import type { ProxyCache } from "./pipeline/chat-cache.ts";
 import type { RecentRequests } from "./recent-requests.ts";
 import type { Admission, AdmissionService, LogSink } from "./ports.ts";
 
@@ -19,6 +20,8 @@ export interface ProxyDeps {
   admission: AdmissionService;
   breakers: BreakerGate;
   rng: Rng;
+  /** Response cache (exact in Redis, semantic in Postgres); null when disabled. */
+  cache: ProxyCache | null;
 }
 
 export type { Admission };

@@ -76,6 +76,7 @@ export class ProxyMetrics {
   readonly attempts = new Counter("gateway_upstream_attempts_total", "Upstream attempts by target and outcome.");
   readonly fallbacks = new Counter("gateway_fallbacks_total", "Requests served by a fallback target, by route.");
   readonly upstreamErrors = new Counter("gateway_upstream_errors_total", "Failed upstream attempts by target and failure kind.");
+  readonly cacheErrors = new Counter("gateway_cache_errors_total", "Cache operations that failed (served as a miss), by stage.");
   readonly configReloads = new Counter("gateway_config_reloads_total", "Configuration snapshot reloads by outcome.");
   private readonly gauges: GaugeSource[] = [];
 
@@ -91,7 +92,8 @@ export class ProxyMetrics {
       this.attempts.render() +
       this.fallbacks.render() +
       this.upstreamErrors.render() +
-      this.configReloads.render();
+      this.configReloads.render() +
+      this.cacheErrors.render();
     for (const g of this.gauges) {
       out += `# HELP ${g.name} ${g.help}\n# TYPE ${g.name} gauge\n`;
       for (const { labels, value } of g.read()) out += `${g.name}${labelText(labels)} ${value}\n`;

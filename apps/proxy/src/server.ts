@@ -7,6 +7,10 @@ import type { AddressInfo } from "node:net";
 import { createPrisma } from "@gateway/db";
 import { GatewayError } from "@gateway/policy/errors";
 import { Redis } from "ioredis";
+import pg from "pg";
+import { ExactCache } from "./cache/exact.ts";
+import { detectSemanticIndex } from "./cache/semantic.ts";
+import type { ProxyCache } from "./pipeline/chat-cache.ts";
 import { authenticate } from "./auth.ts";
 import { createConfigStore } from "./config/store.ts";
 import type { KeyConfig } from "./config/snapshot.ts";
@@ -99,6 +103,22 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     onBackgroundError: (err) => onError(err, "enforcement"),
   });
 
+  // The semantic cache's index: pgvector where the database has it, exact cosine search otherwise.
+  const cachePool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 3 });
+  cachePool.on("error", (err) => onError(err, "cache pool"));
+  const semantic = await detectSemanticIndex((sql, params) => cachePool.query(sql, params)).catch((err: unknown) => {
+    onError(err, "semantic cache disabled");
+    return null;
+  });
+  const cache: ProxyCache = {
+    exact: new ExactCache(redis),
+    semantic: semantic?.index ?? null,
+    onError: (stage, err) => {
+      metrics.cacheErrors.inc({ stage });
+      onError(err, `cache ${stage}`);
+    },
+  };
+
   const breakers = createCircuitBreakers({ redis, onError: (err, context) => onError(err, `breaker: ${context}`) });
   const deps: ProxyDeps = {
     secretKey: env.GATEWAY_SECRET_KEY,
@@ -111,6 +131,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     admission: enforcerAdmission(enforcer),
     breakers: breakerGate(breakers),
     rng: Math.random,
+    cache,
   };
 
   metrics.addGauge({
@@ -208,6 +229,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       redis: redisOk ? "ok" : "unreachable",
       config: snap ? { loaded: true, loadedAt: new Date(snap.loadedAt).toISOString(), tenants: snap.tenants.size, lastError: config.lastError() } : { loaded: false, lastError: config.lastError() },
       closing,
+      semanticCache: semantic ? { kind: semantic.kind, reason: semantic.reason } : { kind: "off" },
       unusableProviders: snap?.unusableProviders ?? [],
       brokenRoutes: snap?.brokenRoutes ?? [],
     });
@@ -315,6 +337,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         subscriber.disconnect();
         await redis.quit().catch(() => redis.disconnect());
         await prisma.$disconnect();
+        await cachePool.end();
       })()),
   };
 }

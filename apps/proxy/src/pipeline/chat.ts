@@ -17,7 +17,18 @@ import type {
   ChatCompletionRequest,
   CompletionUsage,
 } from "../providers/openai-types.ts";
+import { assembleChunks } from "../cache/exact.ts";
+import { lookupCache, storeInCache, type CacheContext, type CacheDeps, type CacheMiss } from "../cache/lookup.ts";
+import {
+  applyInputGuardrails,
+  checkOutput,
+  GuardrailBlockedError,
+  OutputStreamGuard,
+  requestBodyForLog,
+  responseTextForLog,
+} from "../guardrails/index.ts";
 import { runAttempts, type AttemptFailure, type AttemptResult } from "./attempts.ts";
+import { cacheDepsFor, serveCacheHit } from "./chat-cache.ts";
 import { openReviewItem } from "./review.ts";
 import type { RequestRecord } from "./record.ts";
 import { resolveModel } from "./resolve.ts";
@@ -133,6 +144,13 @@ export interface ChatRun {
   includeUsage: boolean;
 }
 
+/** What runChat works out before serving: the request as it goes upstream and where to cache its answer. */
+interface Prepared {
+  upstreamBody: ChatCompletionRequest;
+  cache: { deps: CacheDeps; ctx: CacheContext; miss: CacheMiss } | null;
+  abort: AbortController;
+}
+
 export async function runChat(run: ChatRun): Promise<void> {
   const { deps, record, body, responder } = run;
   const key = record.key;
@@ -141,7 +159,6 @@ export async function runChat(run: ChatRun): Promise<void> {
   const stream = body.stream === true;
   record.requestedModel = body.model;
   record.stream = stream;
-  record.requestBody = body;
 
   const resolved = resolveModel(key, body.model, "chat");
   let route: RouteConfig | null = resolved.kind === "route" ? resolved.route : null;
@@ -169,6 +186,42 @@ export async function runChat(run: ChatRun): Promise<void> {
     return directPlan(resolved.model, requestedMax);
   };
   let plan = planFor(route);
+  const abort = new AbortController();
+  responder.onClose(() => abort.abort(new Error("client closed the connection")));
+
+  // Input guardrails (a block throws, with its findings, before anything is spent), then the cache.
+  const guardrails = route?.spec.guardrails ?? null;
+  let upstreamBody = body;
+  if (guardrails) {
+    try {
+      const g = applyInputGuardrails(body, guardrails);
+      upstreamBody = g.request;
+      if (g.findings.length) record.guardrailFindings = g.findings;
+    } catch (err) {
+      if (err instanceof GuardrailBlockedError) record.guardrailFindings = err.findings;
+      throw err;
+    }
+  }
+  if (tenant.logBodies) record.requestBody = requestBodyForLog(body, guardrails);
+  let cache: Prepared["cache"] = null;
+  if (route && deps.cache && (route.spec.cacheTtlSeconds > 0 || route.spec.semanticCache?.enabled)) {
+    const cdeps = cacheDepsFor(deps.cache, tenant, abort.signal);
+    const ctx: CacheContext = {
+      tenantId: tenant.id,
+      routeName: route.name,
+      routeVersion: route.version,
+      spec: route.spec,
+      request: upstreamBody,
+      cacheHeader: record.headers?.noStore ? "no-store" : undefined,
+    };
+    const found = await lookupCache(cdeps, ctx);
+    if (found.status === "hit") {
+      // A hit spends nothing upstream, so it is served without admission (no budget reservation to settle).
+      await serveCacheHit(record, found, responder, { requestedModel: body.model, stream, includeUsage: run.includeUsage });
+      return;
+    }
+    if (found.status === "miss") cache = { deps: cdeps, ctx, miss: found };
+  }
 
   // A spent downgrade budget sends the request to a cheaper route, admitted again on that route.
   let admission: Admission | null = null;
@@ -195,6 +248,8 @@ export async function runChat(run: ChatRun): Promise<void> {
     route = cheaper;
     record.downgraded = true;
     plan = planFor(route);
+    // The answer of the cheaper route must not be cached as the original route's.
+    cache = null;
   }
   if (!admission) throw new GatewayError("budget_exceeded", "The budget for this request is spent.");
   const admitted = admission;
@@ -206,7 +261,7 @@ export async function runChat(run: ChatRun): Promise<void> {
   };
 
   try {
-    await serve(run, route, plan, admitted, settle);
+    await serve(run, route, plan, admitted, settle, { upstreamBody, cache, abort });
   } finally {
     // Whatever happened (client gone, stream broken, a throw), the reservation must not outlive the request.
     await settle(record.costMicros, record.inputTokens, record.outputTokens);
@@ -232,17 +287,18 @@ async function serve(
   plan: RoutePlan,
   admission: Admission,
   settle: (cost: bigint, inTok: number, outTok: number) => Promise<void>,
+  prepared: Prepared,
 ): Promise<void> {
   const { deps, record, body, responder } = run;
+  const { abort } = prepared;
   const tenant = record.key.tenant;
   const spec = route?.spec ?? DEFAULT_MODEL_SPEC;
   const validator = route?.spec.validator ?? null;
+  const guardrails = route?.spec.guardrails ?? null;
   const stream = body.stream === true;
   const deadline = record.startedAt + spec.totalTimeoutMs;
 
-  const abort = new AbortController();
   const totalTimer = setTimeout(() => abort.abort(new Error("total timeout")), Math.max(0, deadline - Date.now()));
-  responder.onClose(() => abort.abort(new Error("client closed the connection")));
   let lastClientError: GatewayError | null = null;
 
   try {
@@ -262,7 +318,7 @@ async function serve(
         if (f) deps.metrics.upstreamErrors.inc({ target: a.target, failure: f.failure });
       },
       call: async (ctx): Promise<AttemptResult<JsonResult | StreamResult>> => {
-        const req = upstreamRequest(body, plan, ctx.params, stream);
+        const req = upstreamRequest(prepared.upstreamBody, plan, ctx.params, stream);
         let result;
         try {
           result = await callChatUpstream(ctx.model, req, { signal: ctx.signal, ttftTimeoutMs: spec.ttftTimeoutMs, responseModel: body.model });
@@ -318,7 +374,8 @@ async function serve(
     if (record.fallbackUsed && record.routeName) deps.metrics.fallbacks.inc({ route: record.routeName });
 
     if (loop.value.kind === "json") {
-      const { completion, usage } = loop.value;
+      const { usage } = loop.value;
+      let completion = loop.value.completion;
       const u = usageOf(usage);
       if (usage) {
         record.inputTokens = u.inputTokens;
@@ -326,23 +383,56 @@ async function serve(
         record.cachedTokens = u.cachedInputTokens;
         record.tokensEstimated = usage.estimated;
       }
-      record.costMicros += BigInt(record.attempts.at(-1)?.costMicros ?? "0");
-      record.responseBody = completion;
-      record.httpStatus = 200;
-      record.status = "success";
+      const servedCost = BigInt(record.attempts.at(-1)?.costMicros ?? "0");
+      record.costMicros += servedCost;
+      await settle(record.costMicros, record.inputTokens, record.outputTokens);
       const headers = baseHeaders(record, served, admission);
       headers["x-gateway-cost-usd"] = formatUsd(record.costMicros);
+      if (prepared.cache) headers["x-gateway-cache"] = "MISS";
+      if (guardrails?.output) {
+        const g = checkOutput(completion, guardrails, validator);
+        if (g.findings.length) record.guardrailFindings = [...(record.guardrailFindings ?? []), ...g.findings];
+        if (g.error) {
+          record.status = "error";
+          record.errorCode = g.error.code;
+          record.httpStatus = g.error.httpStatus;
+          responder.error(g.error, headers);
+          return;
+        }
+        completion = g.completion;
+      }
       // The client sees the route name it asked for, not the upstream's model id.
       const out: ChatCompletion = { ...completion, model: body.model, ...(usage ? { usage: toCompletionUsage(usage) } : {}) };
-      await settle(record.costMicros, record.inputTokens, record.outputTokens);
+      record.httpStatus = 200;
+      record.status = "success";
+      if (tenant.logBodies) record.responseBody = logResponse(out, guardrails);
       responder.json(200, headers, out);
+      if (prepared.cache) {
+        void storeInCache(prepared.cache.deps, prepared.cache.ctx, prepared.cache.miss, {
+          completion: out,
+          costMicros: servedCost,
+          model: served.model.name,
+          provider: served.model.provider.name,
+          now: Date.now(),
+        });
+      }
       return;
     }
 
-    await pipeStream(run, loop.value.stream, served, admission, route, settle);
+    await pipeStream(run, loop.value.stream, served, admission, route, settle, prepared);
   } finally {
     clearTimeout(totalTimer);
   }
+}
+
+function logResponse(c: ChatCompletion, guardrails: RouteConfig["spec"]["guardrails"]): ChatCompletion {
+  if (!guardrails?.output?.pii) return c;
+  return {
+    ...c,
+    choices: c.choices.map((ch) =>
+      typeof ch.message.content === "string" ? { ...ch, message: { ...ch.message, content: responseTextForLog(ch.message.content, guardrails) } } : ch,
+    ),
+  };
 }
 
 function invalidOutput(reason: string, cost: bigint): AttemptFailure {
@@ -414,26 +504,33 @@ async function pipeStream(
   admission: Admission,
   route: RouteConfig | null,
   settle: (cost: bigint, inTok: number, outTok: number) => Promise<void>,
+  prepared: Prepared,
 ): Promise<void> {
-  const { deps, record, body, responder } = run;
+  const { record, responder } = run;
   const validator = route?.spec.validator ?? null;
+  const guardrails = route?.spec.guardrails ?? null;
+  const guard = new OutputStreamGuard(guardrails, validator);
+  // A streamed miss is stored as one completion, assembled from its chunks.
+  const kept: ChatCompletionChunk[] | null = prepared.cache ? [] : null;
   record.httpStatus = 200;
   const headers = baseHeaders(record, served, admission);
+  if (prepared.cache) headers["x-gateway-cache"] = "MISS";
   responder.streamStart(headers);
   let text = "";
   let failed: AttemptFailure | null = null;
+  const send = (c: ChatCompletionChunk) => {
+    text += c.choices[0]?.delta.content ?? "";
+    kept?.push(c);
+    for (const out of guard.push(c)) responder.streamChunk(out);
+  };
   try {
     const head = await s.first();
-    if (head.choices.length > 0) {
-      text += head.choices[0]?.delta.content ?? "";
-      responder.streamChunk(head);
-    }
+    if (head.choices.length > 0) send(head);
     for await (const c of s.rest()) {
       if (responder.closed) break;
       // Usage-only chunks are the adapter's business; the client gets one at the end if it asked.
       if (c.choices.length === 0) continue;
-      text += c.choices[0]?.delta.content ?? "";
-      responder.streamChunk(c);
+      send(c);
     }
   } catch (err) {
     failed = classifyUpstreamError(err);
@@ -470,10 +567,30 @@ async function pipeStream(
     }
     return;
   }
+  const checked = guard.finish();
+  if (checked.findings.length) record.guardrailFindings = [...(record.guardrailFindings ?? []), ...checked.findings];
+  for (const c of checked.release) if (c.choices.length > 0) responder.streamChunk(c);
+  if (checked.error) {
+    record.status = "error";
+    record.errorCode = checked.error.code;
+    await responder.streamError(checked.error);
+    return;
+  }
   record.status = "success";
-  record.responseBody = { streamed: true, text };
+  if (record.key.tenant.logBodies) record.responseBody = { streamed: true, text: responseTextForLog(text, guardrails) };
   await responder.streamEnd(
     run.includeUsage ? toCompletionUsage({ inputTokens: record.inputTokens, outputTokens: record.outputTokens, cachedTokens: record.cachedTokens }) : null,
     { "x-gateway-cost-usd": formatUsd(record.costMicros) },
   );
+  if (prepared.cache && kept && kept.length > 0) {
+    const completion = assembleChunks(kept);
+    if (usage) completion.usage = toCompletionUsage(usage);
+    void storeInCache(prepared.cache.deps, prepared.cache.ctx, prepared.cache.miss, {
+      completion,
+      costMicros: cost,
+      model: served.model.name,
+      provider: served.model.provider.name,
+      now: Date.now(),
+    });
+  }
 }

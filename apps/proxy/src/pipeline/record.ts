@@ -42,6 +42,10 @@ export interface RequestRecord {
   stream: boolean;
   validatorResult: "none" | "pass" | "fail";
   reviewItemId: string | null;
+  cacheHit: "none" | "exact" | "semantic";
+  costSavedMicros: bigint;
+  /** [{ kind, count, action, stage }] from the route's guardrails; never the matched values. */
+  guardrailFindings: unknown[] | null;
   requestBody: unknown;
   responseBody: unknown;
 }
@@ -77,6 +81,9 @@ export function newRecord(id: string, key: KeyConfig, endpoint: Endpoint, now: n
     stream: false,
     validatorResult: "none",
     reviewItemId: null,
+    cacheHit: "none",
+    costSavedMicros: 0n,
+    guardrailFindings: null,
     requestBody: null,
     responseBody: null,
   };
