@@ -31,7 +31,7 @@ import { parseGatewayHeaders } from "./pipeline/gateway-headers.ts";
 import { toLogRow } from "./pipeline/log-row.ts";
 import { handleMessages } from "./pipeline/messages.ts";
 import { listModelsForKey } from "./pipeline/models.ts";
-import { newRecord, type Endpoint, type RequestRecord } from "./pipeline/record.ts";
+import { newRecord, type Endpoint } from "./pipeline/record.ts";
 import { parseChatCompletionRequest } from "./providers/openai-types.ts";
 import { RecentRequests } from "./recent-requests.ts";
 import { enforcerAdmission } from "./wiring.ts";

@@ -31,6 +31,12 @@ async function tenant() {
   return t;
 }
 
+interface ChatBody {
+  model: string;
+  choices: { message: { content: string } }[];
+  error: { code: string; message: string; attempts: unknown; review_item_id: string };
+}
+
 async function chat(key: string, body: Record<string, unknown>) {
   const res = await fetch(proxy.url + "/v1/chat/completions", {
     method: "POST",
@@ -38,7 +44,7 @@ async function chat(key: string, body: Record<string, unknown>) {
     body: JSON.stringify({ messages: [{ role: "user", content: "What is the answer?" }], ...body }),
   });
   const text = await res.text();
-  return { res, body: JSON.parse(text) as Record<string, any> };
+  return { res, body: JSON.parse(text) as ChatBody };
 }
 
 async function logRow(requestId: string) {
@@ -63,7 +69,7 @@ describe("low risk", () => {
     expect(res.headers.get("x-gateway-provider")).toBe("mock-anthropic");
     expect(res.headers.get("x-gateway-cost-usd")).toMatch(/^\d+\.\d{6}$/);
     expect(body.model).toBe("low-faulty");
-    expect(body.choices[0].message.content).toContain("Mock reply");
+    expect(body.choices[0]!.message.content).toContain("Mock reply");
 
     const row = await logRow(res.headers.get("x-request-id")!);
     expect(row).toMatchObject({
@@ -95,7 +101,7 @@ describe("medium risk", () => {
     const { res, body } = await chat(t.key, { model: "medium-faulty", response_format: answerFormat });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-gateway-fallback")).toBe("true");
-    expect(JSON.parse(body.choices[0].message.content)).toHaveProperty("answer");
+    expect(JSON.parse(body.choices[0]!.message.content)).toHaveProperty("answer");
     const row = await logRow(res.headers.get("x-request-id")!);
     expect(row.validatorResult).toBe("pass");
     expect(row.fallbackUsed).toBe(true);
