@@ -37,6 +37,7 @@ export interface LoggedRequest {
   headers: Record<string, string>;
   body: unknown;
   fault: Fault | null;
+  /** HTTP status sent; 0 when the connection closed before the response completed (cut stream, client gone). */
   status: number | null;
 }
 
@@ -87,6 +88,8 @@ function route(method: string, pathname: string): Match | null {
   }
   return null;
 }
+
+const MAX_LOGGED = 5000;
 
 const KEPT_HEADERS = ["anthropic-version", "x-mock-fault", "user-agent", "content-type", "accept"];
 
@@ -152,6 +155,8 @@ export async function startMockProvider(opts: { port?: number; host?: string } =
       status: null,
     };
     log.push(entry);
+    // A demo left running for days must not grow without bound; tests read far fewer than this.
+    if (log.length > MAX_LOGGED) log.splice(0, log.length - MAX_LOGGED);
     res.on("finish", () => {
       entry.status = res.statusCode;
     });

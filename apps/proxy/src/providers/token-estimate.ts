@@ -16,6 +16,11 @@ function getEncoder(): Promise<Tiktoken> {
   return encoder;
 }
 
+/** Loads the ranks table now (about a second) so the first request that needs an estimate does not wait. */
+export async function warmTokenizer(): Promise<void> {
+  await getEncoder();
+}
+
 export async function countTokens(text: string): Promise<number> {
   if (text === "") return 0;
   const enc = await getEncoder();
