@@ -77,6 +77,51 @@ describe("budgets with action downgrade", () => {
   });
 });
 
+describe("upgrade rules", () => {
+  it("a paid user's request is served by the route's stronger target", async () => {
+    const t = await tenant();
+    await t.addRoute("tiered", {
+      riskLevel: "low",
+      targets: [{ model: "gpt-mock" }],
+      upgradeRules: [{ when: { userTier: "paid" }, targets: [{ model: "claude-mock" }] }],
+    });
+    await proxy.reloadConfig();
+    const free = await chat(t.key, { model: "tiered" });
+    const paid = await fetch(proxy.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.key}`, "x-gateway-user-tier": "paid", "x-gateway-user": "u-42" },
+      body: JSON.stringify({ model: "tiered", messages: [{ role: "user", content: "hi" }] }),
+    });
+    expect(free.headers.get("x-gateway-model")).toBe("gpt-mock");
+    expect(paid.headers.get("x-gateway-model")).toBe("claude-mock");
+    await Promise.all([free.arrayBuffer(), paid.arrayBuffer()]);
+    expect(await row(paid)).toMatchObject({ userTier: "paid", endUser: "u-42", finalModel: "claude-mock" });
+  });
+});
+
+describe("SSRF guard", () => {
+  it("without GATEWAY_ALLOW_PRIVATE_UPSTREAMS, loopback providers are unusable, reported by /readyz, and never called", async () => {
+    const t = await tenant();
+    const guarded = await startTestProxy({ envOverrides: { GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "0" } });
+    try {
+      const ready = (await (await fetch(guarded.url + "/readyz")).json()) as { unusableProviders: { tenantId: string; provider: string; reason: string }[] };
+      const mine = ready.unusableProviders.filter((u) => u.tenantId === t.tenantId).map((u) => u.provider);
+      expect(mine).toEqual(expect.arrayContaining(["mock-openai", "mock-anthropic", "mock-gemini"]));
+      const calls = mock.chatCalls();
+      const res = await fetch(guarded.url + "/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.key}` },
+        body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }] }),
+      });
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("no_healthy_target");
+      expect(mock.chatCalls()).toBe(calls);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
+
 describe("time to first token", () => {
   it("a primary slower than the route's TTFT timeout is abandoned for the fallback", async () => {
     const t = await tenant();
