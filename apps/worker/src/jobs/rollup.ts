@@ -138,7 +138,15 @@ async function findTouchedReconcile(pool: Pool, since: Date, tenantId: string | 
   return touched;
 }
 
-const dimList = DIMS.join(", ");
+/**
+ * Grouping and join keys: a 64-bit hash of the dimensions first, then the dimensions themselves. The hash
+ * makes sorts and merges compare one bigint almost always instead of seven collated strings; the
+ * dimensions after it keep the result exact even if two buckets' hashes ever collide.
+ */
+const dimList = ["dh", ...DIMS].join(", ");
+const GROUP_DIMS = ["dh", ...DIMS] as const;
+const dimHash = (prefix: string) =>
+  `hashtextextended(concat_ws('|', ${DIMS.map((d) => (d === "bucket_start" ? `${prefix}bucket_start::text` : `${prefix}${d}`)).join(", ")}), 0)`;
 const joinOn = (a: string, b: string) =>
   KEY_COLS.filter((c) => c !== "tenant_id")
     .map((c) => `${a}.${c} = ${b}.${c}`)
@@ -170,7 +178,8 @@ function upsertTail(table: "rollups_hourly" | "rollups_daily", guardedPeriods: s
   guard AS (${guardedPeriods}),
   ins AS (
     INSERT INTO ${table} AS r (${insertCols})
-    SELECT c.*, now() FROM computed c WHERE c.bucket_start IN (SELECT p FROM guard)
+    SELECT ${[...KEY_COLS, ...VALUE_COLS].map((col) => `c.${col}`).join(", ")}, now()
+    FROM computed c WHERE c.bucket_start IN (SELECT p FROM guard)
     ON CONFLICT (${KEY_COLS.join(", ")}) DO UPDATE SET ${updates}
     WHERE ${changed}
     RETURNING 1
@@ -188,7 +197,7 @@ function upsertTail(table: "rollups_hourly" | "rollups_daily", guardedPeriods: s
 
 /** $1 tenant, $2 hours (timestamptz[]), $3/$4 created_at range covering them. */
 const HOURLY_SQL = `
-WITH base AS (
+WITH raw AS (
   SELECT date_trunc('hour', l.created_at, 'UTC') AS bucket_start,
     coalesce(l.app_id, '') AS app_id, coalesce(l.environment, '') AS environment,
     coalesce(l.api_key_id, '') AS api_key_id, coalesce(l.route_name, '') AS route_name,
@@ -204,6 +213,7 @@ WITH base AS (
   WHERE l.tenant_id = $1 AND l.created_at >= $3 AND l.created_at < $4
     AND date_trunc('hour', l.created_at, 'UTC') = ANY($2::timestamptz[])
 ),
+base AS (SELECT ${dimHash("raw.")} AS dh, raw.* FROM raw),
 agg AS (
   SELECT ${dimList},
     count(*)::int AS requests,
@@ -229,8 +239,8 @@ errs AS (
     FROM base WHERE status <> 'success' GROUP BY ${dimList}, code
   ) e GROUP BY ${dimList}
 ),
-lat AS (${sqlHistogramSummary(`SELECT ${dimList}, lat_b AS b, 1 AS n FROM base WHERE lat_b IS NOT NULL`, DIMS)}),
-ttft AS (${sqlHistogramSummary(`SELECT ${dimList}, ttft_b AS b, 1 AS n FROM base WHERE ttft_b IS NOT NULL`, DIMS)}),
+lat AS (${sqlHistogramSummary(`SELECT ${dimList}, lat_b AS b, 1 AS n FROM base WHERE lat_b IS NOT NULL`, GROUP_DIMS)}),
+ttft AS (${sqlHistogramSummary(`SELECT ${dimList}, ttft_b AS b, 1 AS n FROM base WHERE ttft_b IS NOT NULL`, GROUP_DIMS)}),
 ${upsertTail(
   "rollups_hourly",
   `SELECT p FROM unnest($2::timestamptz[]) p
@@ -264,7 +274,7 @@ const sumBigCols = [
 
 /** $1 tenant, $2 days (timestamptz[]), $3/$4 bucket_start range covering them. Reads hourly rollups only. */
 const DAILY_SQL = `
-WITH src AS (
+WITH hours AS (
   SELECT date_trunc('day', h.bucket_start, 'UTC') AS bucket_start,
     h.app_id, h.environment, h.api_key_id, h.route_name, h.model, h.workflow,
     ${[...sumCols, ...sumBigCols, "errors_by_class", "latency_hist", "ttft_hist"].map((c) => `h.${c}`).join(", ")}
@@ -272,6 +282,7 @@ WITH src AS (
   WHERE h.tenant_id = $1 AND h.bucket_start >= $3 AND h.bucket_start < $4
     AND date_trunc('day', h.bucket_start, 'UTC') = ANY($2::timestamptz[])
 ),
+src AS (SELECT ${dimHash("hours.")} AS dh, hours.* FROM hours),
 agg AS (
   SELECT ${dimList},
     ${sumCols.map((c) => `sum(${c})::int AS ${c}`).join(", ")},
@@ -284,8 +295,8 @@ errs AS (
     FROM src, jsonb_each_text(src.errors_by_class) kv GROUP BY ${dimList}, kv.key
   ) e GROUP BY ${dimList}
 ),
-lat AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.latency_hist) kv`, DIMS)}),
-ttft AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.ttft_hist) kv`, DIMS)}),
+lat AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.latency_hist) kv`, GROUP_DIMS)}),
+ttft AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.ttft_hist) kv`, GROUP_DIMS)}),
 ${upsertTail("rollups_daily", "SELECT p FROM unnest($2::timestamptz[]) p")}`;
 
 interface StatementResult {
