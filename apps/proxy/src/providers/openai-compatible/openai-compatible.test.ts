@@ -1,5 +1,6 @@
 // Contract: OpenAI-format servers at a base URL, bearer style (vLLM, Groq, ...) and Azure OpenAI style.
 import { describe, expect, it } from "vitest";
+import { assemble, loadFixture, transformRecordedStream } from "../contract-harness.ts";
 import type { ChatCompletionRequest } from "../openai-types.ts";
 import type { UpstreamTarget } from "../types.ts";
 import { openAICompatibleAdapter } from "./adapter.ts";
@@ -31,5 +32,17 @@ describe("openai-compatible", () => {
     expect(r.body).not.toHaveProperty("model");
     const e = openAICompatibleAdapter.buildEmbeddingsRequest(t, { model: "emb", input: "x" });
     expect(e.url).toBe("https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/embeddings?api-version=2024-10-21");
+  });
+
+  it("reads an Azure stream with its prompt-filter preamble and content-filter fields", async () => {
+    const { chunks, transform } = await transformRecordedStream(openAICompatibleAdapter, loadFixture("openai-compatible", "azure-stream.sse"), req);
+    expect(assemble(chunks)).toMatchObject({ content: "Hi", finishReason: "stop" });
+    expect(transform.finished).toBe(true);
+    expect(transform.usage()).toEqual({ inputTokens: 8, outputTokens: 1, cachedTokens: 0, estimated: false });
+  });
+
+  it("maps Azure's 429 (numeric-string code) with its Retry-After", () => {
+    const err = openAICompatibleAdapter.mapError(429, loadFixture("openai-compatible", "azure-error-429.json"), { "retry-after": "6" });
+    expect(err).toMatchObject({ failure: "rate_limited", retryAfterMs: 6000, providerCode: "429" });
   });
 });

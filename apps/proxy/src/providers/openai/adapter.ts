@@ -251,7 +251,7 @@ export function createOpenAIWireAdapter(o: OpenAIWireOptions): ProviderAdapter {
       return { url: o.embeddingsUrl(target), headers: headersFor(target, o), body };
     },
 
-    parseEmbeddingsResponse(json, req, target) {
+    parseEmbeddingsResponse(json, req) {
       const parsed = embeddingsSchema.safeParse(json);
       if (!parsed.success) throw invalidPayload(o.label, "embeddings response");
       const response: EmbeddingsResponse = {
@@ -263,7 +263,6 @@ export function createOpenAIWireAdapter(o: OpenAIWireOptions): ProviderAdapter {
           total_tokens: parsed.data.usage?.prompt_tokens ?? 0,
         },
       };
-      void target;
       const usage: Usage | null = parsed.data.usage
         ? { inputTokens: parsed.data.usage.prompt_tokens, outputTokens: 0, cachedTokens: 0, estimated: false }
         : null;
