@@ -9,6 +9,8 @@ const envSchema = z.object({
   WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(4020),
   /** BullMQ key prefix: separate deployments sharing one Redis need different ones. */
   WORKER_QUEUE_PREFIX: z.string().min(1).default("gateway"),
+  /** How often the incremental rollup and the alert evaluation run (the demo shortens it). */
+  ROLLUP_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   /** How late a log may be written after its timestamp and still be caught by the minute rollup. */
   ROLLUP_LAG_MINUTES: z.coerce
     .number()

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   };
 
   const running = registerWorkers(deps, { connection, prefix: env.WORKER_QUEUE_PREFIX });
-  await upsertSchedules(queues);
+  await upsertSchedules(queues, { everyMs: env.ROLLUP_INTERVAL_SECONDS * 1000 });
   // Make sure this month's partitions exist now rather than at the next daily run.
   await queues[QueueName.PartitionMaintenance].add("partition-maintenance", { monthsAhead: 3 });
 

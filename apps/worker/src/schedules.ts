@@ -2,10 +2,11 @@
 // without creating duplicates.
 import { QueueName, type Queues } from "./queues.ts";
 
-export async function upsertSchedules(queues: Queues): Promise<void> {
+export async function upsertSchedules(queues: Queues, opts: { everyMs?: number } = {}): Promise<void> {
+  const every = opts.everyMs ?? 60_000;
   await queues[QueueName.Rollup].upsertJobScheduler(
     "rollup-incremental",
-    { every: 60_000 },
+    { every },
     { name: "rollup", data: { mode: "incremental" } },
   );
   // Catches logs written later than the lag window (a proxy replaying its journal).
@@ -16,7 +17,7 @@ export async function upsertSchedules(queues: Queues): Promise<void> {
   );
   await queues[QueueName.AlertsEvaluate].upsertJobScheduler(
     "alerts-evaluate",
-    { every: 60_000 },
+    { every },
     { name: "alerts-evaluate", data: {} },
   );
   await queues[QueueName.Retention].upsertJobScheduler(
