@@ -192,6 +192,26 @@ describe("rollup", () => {
     expect(daily[0]).toMatchObject({ requests: 3, successes: 2, cost_micros: "175", feedback_accepted: 1 });
   });
 
+  it("recomputes an hour a writer marked dirty, however late, and clears the mark", async () => {
+    const tenantId = await createTenant(pool);
+    const stateName = `test:${tenantId}`;
+    await insertLogs(pool, tenantId, [{ createdAt: at("2026-02-01T08:10:00Z"), costMicros: 10 }]);
+    await runRollup(pool, { now: at("2026-02-01T09:00:00Z"), tenantId, stateName });
+    // Replayed from a proxy's journal a week later: outside both the lag and the reconcile window.
+    await insertLogs(pool, tenantId, [{ createdAt: at("2026-02-01T08:20:00Z"), costMicros: 5 }]);
+    const mark = `dirty:${tenantId}:2026-02-01T08:00:00.000Z`;
+    await pool.query(
+      `INSERT INTO rollup_state (name, watermark) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET updated_at = now()`,
+      [mark, at("2026-02-01T08:00:00Z")],
+    );
+    const r = await runRollup(pool, { now: at("2026-02-08T09:00:00Z"), tenantId, stateName });
+    expect(r.hours).toBe(1);
+    expect((await rollupRows(pool, "rollups_hourly", tenantId))[0]).toMatchObject({ requests: 2, cost_micros: "15" });
+    expect((await rollupRows(pool, "rollups_daily", tenantId))[0]).toMatchObject({ requests: 2, cost_micros: "15" });
+    expect((await pool.query("SELECT 1 FROM rollup_state WHERE name = $1", [mark])).rowCount).toBe(0);
+    expect((await runRollup(pool, { now: at("2026-02-08T09:01:00Z"), tenantId, stateName })).hours).toBe(0);
+  });
+
   it("never recomputes an hour downward after retention removed its logs", async () => {
     const tenantId = await createTenant(pool);
     const stateName = `test:${tenantId}`;

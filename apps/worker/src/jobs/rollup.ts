@@ -98,6 +98,33 @@ export async function readWatermark(pool: Pool, stateName = ROLLUP_STATE_NAME): 
   return r.rows[0]?.watermark ?? null;
 }
 
+/**
+ * Hours a writer has explicitly marked for recomputation: anything that lands logs or feedback in an hour
+ * that may already be rolled up, however late (a proxy replaying its disk journal days later), can insert
+ *   INSERT INTO rollup_state (name, watermark) VALUES ('dirty:<tenantId>:<hour ISO>', <hour start>)
+ *   ON CONFLICT (name) DO UPDATE SET updated_at = now()
+ * and the next rollup of either mode recomputes that hour and removes the mark.
+ */
+export const DIRTY_PREFIX = "dirty:";
+
+async function readDirtyMarks(
+  pool: Pool,
+  tenantId: string | undefined,
+): Promise<{ name: string; tenantId: string; hour: Date; updatedAt: Date }[]> {
+  const r = await pool.query<{ name: string; watermark: Date; updated_at: Date }>(
+    `SELECT name, watermark, updated_at FROM rollup_state
+     WHERE starts_with(name, 'dirty:') AND ($1::text IS NULL OR starts_with(name, 'dirty:' || $1 || ':'))`,
+    [tenantId ?? null],
+  );
+  return r.rows.flatMap((row) => {
+    const rest = row.name.slice(DIRTY_PREFIX.length);
+    const tenant = rest.slice(0, rest.indexOf(":"));
+    if (!tenant) return [];
+    const hour = new Date(Math.floor(row.watermark.getTime() / HOUR_MS) * HOUR_MS);
+    return [{ name: row.name, tenantId: tenant, hour, updatedAt: row.updated_at }];
+  });
+}
+
 async function findTouchedIncremental(pool: Pool, since: Date, tenantId: string | undefined): Promise<Touched> {
   const touched: Touched = new Map();
   // Lateral per tenant so each lookup is a range scan of the (tenant_id, created_at) index.
@@ -409,6 +436,8 @@ export async function runRollup(pool: Pool, opts: RollupOptions): Promise<Rollup
     const since = new Date(opts.now.getTime() - (opts.reconcileHours ?? DEFAULT_RECONCILE_HOURS) * HOUR_MS);
     touched = await findTouchedReconcile(pool, since, opts.tenantId);
   }
+  const marks = await readDirtyMarks(pool, opts.tenantId);
+  for (const m of marks) addTouched(touched, m.tenantId, m.hour);
 
   const result: RollupResult = {
     mode,
@@ -439,6 +468,15 @@ export async function runRollup(pool: Pool, opts: RollupOptions): Promise<Rollup
     }
     tenantsDone += 1;
     opts.onProgress?.({ tenantsDone, tenants: touched.size, hours: result.hours, rows: result.rowsRead });
+  }
+
+  if (marks.length > 0) {
+    // Only marks as they were when read: one set again meanwhile (newer updated_at) waits for the next run.
+    await pool.query(
+      `DELETE FROM rollup_state s USING unnest($1::text[], $2::timestamptz[]) AS m(name, updated_at)
+       WHERE s.name = m.name AND s.updated_at <= m.updated_at`,
+      [marks.map((m) => m.name), marks.map((m) => m.updatedAt)],
+    );
   }
 
   if (mode === "incremental") {
