@@ -286,11 +286,16 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     } catch (err) {
       const g = err instanceof GatewayError ? err : null;
       if (!g) onError(err, `${endpoint} request ${requestId}`);
-      record.status = record.attempts.length === 0 ? "rejected" : "error";
-      record.errorCode = g?.code ?? "internal_error";
-      record.httpStatus = g?.httpStatus ?? 500;
-      if (!res.headersSent) sendError(res, err, shape, base);
-      else if (!res.writableEnded) res.end();
+      if (!res.headersSent) {
+        record.status = record.attempts.length === 0 ? "rejected" : "error";
+        record.errorCode = g?.code ?? "internal_error";
+        record.httpStatus = g?.httpStatus ?? 500;
+        if (err && typeof err === "object" && "findings" in err && Array.isArray(err.findings)) record.guardrailFindings = err.findings;
+        sendError(res, err, shape, base);
+      } else if (!res.writableEnded) {
+        // The answer had started: what the pipeline recorded stands; the failure after it is in the error log.
+        res.end();
+      }
     } finally {
       const endedAt = Date.now();
       logs.enqueue(toLogRow(record, endedAt));

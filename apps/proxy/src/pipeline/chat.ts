@@ -253,18 +253,17 @@ export async function runChat(run: ChatRun): Promise<void> {
   }
   if (!admission) throw new GatewayError("budget_exceeded", "The budget for this request is spent.");
   const admitted = admission;
-  let settled = false;
-  const settle = async (cost: bigint, inTok: number, outTok: number) => {
-    if (settled) return;
-    settled = true;
-    await deps.admission.settle(admitted, { costMicros: cost, inputTokens: inTok, outputTokens: outTok, now: Date.now() });
-  };
-
   try {
-    await serve(run, route, plan, admitted, settle, { upstreamBody, cache, abort });
+    await serve(run, route, plan, admitted, { upstreamBody, cache, abort });
   } finally {
-    // Whatever happened (client gone, stream broken, a throw), the reservation must not outlive the request.
-    await settle(record.costMicros, record.inputTokens, record.outputTokens);
+    // After the client has its answer, and whatever happened (client gone, stream broken, a throw): the
+    // reservation becomes the real spend of every attempt.
+    await deps.admission.settle(admitted, {
+      costMicros: record.costMicros,
+      inputTokens: record.inputTokens,
+      outputTokens: record.outputTokens,
+      now: Date.now(),
+    });
   }
 }
 
@@ -286,7 +285,6 @@ async function serve(
   route: RouteConfig | null,
   plan: RoutePlan,
   admission: Admission,
-  settle: (cost: bigint, inTok: number, outTok: number) => Promise<void>,
   prepared: Prepared,
 ): Promise<void> {
   const { deps, record, body, responder } = run;
@@ -385,7 +383,6 @@ async function serve(
       }
       const servedCost = BigInt(record.attempts.at(-1)?.costMicros ?? "0");
       record.costMicros += servedCost;
-      await settle(record.costMicros, record.inputTokens, record.outputTokens);
       const headers = baseHeaders(record, served, admission);
       headers["x-gateway-cost-usd"] = formatUsd(record.costMicros);
       if (prepared.cache) headers["x-gateway-cache"] = "MISS";
@@ -419,7 +416,7 @@ async function serve(
       return;
     }
 
-    await pipeStream(run, loop.value.stream, served, admission, route, settle, prepared);
+    await pipeStream(run, loop.value.stream, served, admission, route, prepared);
   } finally {
     clearTimeout(totalTimer);
   }
@@ -503,7 +500,6 @@ async function pipeStream(
   served: Served,
   admission: Admission,
   route: RouteConfig | null,
-  settle: (cost: bigint, inTok: number, outTok: number) => Promise<void>,
   prepared: Prepared,
 ): Promise<void> {
   const { record, responder } = run;
@@ -547,7 +543,6 @@ async function pipeStream(
   record.costMicros += cost;
   const last = record.attempts.at(-1);
   if (last) last.costMicros = cost.toString();
-  await settle(record.costMicros, record.inputTokens, record.outputTokens);
   if (validator && !failed) {
     record.validatorResult = validateOutput(validator, text).ok ? "pass" : "fail";
   }
