@@ -77,6 +77,7 @@ export class ProxyMetrics {
   readonly fallbacks = new Counter("gateway_fallbacks_total", "Requests served by a fallback target, by route.");
   readonly upstreamErrors = new Counter("gateway_upstream_errors_total", "Failed upstream attempts by target and failure kind.");
   readonly cacheErrors = new Counter("gateway_cache_errors_total", "Cache operations that failed (served as a miss), by stage.");
+  readonly budgetAlerts = new Counter("gateway_budget_alerts_total", "Budget soft-threshold and exhaustion signals this proxy raised first.");
   readonly configReloads = new Counter("gateway_config_reloads_total", "Configuration snapshot reloads by outcome.");
   private readonly gauges: GaugeSource[] = [];
 
@@ -93,7 +94,8 @@ export class ProxyMetrics {
       this.fallbacks.render() +
       this.upstreamErrors.render() +
       this.configReloads.render() +
-      this.cacheErrors.render();
+      this.cacheErrors.render() +
+      this.budgetAlerts.render();
     for (const g of this.gauges) {
       out += `# HELP ${g.name} ${g.help}\n# TYPE ${g.name} gauge\n`;
       for (const { labels, value } of g.read()) out += `${g.name}${labelText(labels)} ${value}\n`;

@@ -101,6 +101,8 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     redis,
     spendSource: pgSpendSource(spendPool),
     onBackgroundError: (err) => onError(err, "enforcement"),
+    // Alert events themselves come from the worker's rules over rollups; the proxy counts what it saw first.
+    onAlert: (alert) => metrics.budgetAlerts.inc({ kind: alert.kind }),
   });
 
   // The semantic cache's index: pgvector where the database has it, exact cosine search otherwise.

@@ -151,6 +151,20 @@ describe("/v1/feedback", () => {
     await proxy.reloadConfig();
     const denied = await post("/v1/feedback", { request_id: requestId, action: "abandoned" }, other.secret);
     expect(denied.res.status).toBe(404);
+    // Another proxy has never seen the request: it finds the owner in the request log.
+    await proxy.flushLogs();
+    const other2 = await startTestProxy();
+    try {
+      const viaLog = await fetch(other2.url + "/v1/feedback", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${t.key}` },
+        body: JSON.stringify({ request_id: requestId, action: "regenerated" }),
+      });
+      expect(viaLog.status).toBe(200);
+      expect((await prisma.feedback.findUniqueOrThrow({ where: { requestId } })).action).toBe("regenerated");
+    } finally {
+      await other2.close();
+    }
     const bad = await post("/v1/feedback", { request_id: requestId, action: "loved" }, t.key);
     expect(bad.res.status).toBe(400);
     expect(bad.json.error!.param).toBe("action");
