@@ -15,7 +15,7 @@ export function SpendChart({ points, series, granularity }: { points: Array<Reco
         <AreaChart data={points} margin={{ top: 8, right: 8, left: 0, bottom: 0 }}>
           <CartesianGrid stroke="#f4f4f5" vertical={false} />
           <XAxis dataKey="t" tickFormatter={fmt} tick={tick} tickLine={false} axisLine={false} minTickGap={24} />
-          <YAxis tick={tick} tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => `$${v < 1 ? v.toFixed(3) : v.toFixed(0)}`} />
+          <YAxis tick={tick} tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => `$${v < 1 ? v.toFixed(3) : v < 10 ? v.toFixed(2) : v.toFixed(0)}`} />
           <Tooltip labelFormatter={(t) => fmt(String(t))} formatter={(v) => `$${Number(v).toFixed(4)}`} contentStyle={{ borderRadius: 8, fontSize: 12 }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {series.map((s, i) => (

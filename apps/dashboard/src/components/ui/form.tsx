@@ -1,7 +1,7 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 const control =
-  "block w-full rounded-lg border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-200 placeholder:text-zinc-400 focus:ring-2 focus:ring-brand-500 focus:outline-none disabled:bg-zinc-50 disabled:text-zinc-500 aria-[invalid=true]:ring-red-400";
+  "block rounded-lg border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-200 placeholder:text-zinc-400 focus:ring-2 focus:ring-brand-500 focus:outline-none disabled:bg-zinc-50 disabled:text-zinc-500 aria-[invalid=true]:ring-red-400";
 
 export function Field({ label, htmlFor, error, hint, children, className = "" }: { label: string; htmlFor: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; className?: string }) {
   return (
@@ -21,16 +21,21 @@ export function Field({ label, htmlFor, error, hint, children, className = "" }:
   );
 }
 
+// Full width unless the caller sets a width of its own (two width utilities would fight over CSS order).
+function width(className = ""): string {
+  return /(^|\s)w-/.test(className) ? className : `w-full ${className}`;
+}
+
 export function Input(props: InputHTMLAttributes<HTMLInputElement>) {
-  return <input {...props} className={`${control} ${props.className ?? ""}`} />;
+  return <input {...props} className={`${control} ${width(props.className)}`} />;
 }
 
 export function Select(props: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select {...props} className={`${control} pr-8 ${props.className ?? ""}`} />;
+  return <select {...props} className={`${control} pr-8 ${width(props.className)}`} />;
 }
 
 export function Textarea(props: TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  return <textarea {...props} className={`${control} font-mono text-xs ${props.className ?? ""}`} />;
+  return <textarea {...props} className={`${control} font-mono text-xs ${width(props.className)}`} />;
 }
 
 /** zod issues → { field: first message }, for showing errors beside inputs. */

@@ -12,7 +12,7 @@ import { Input, Select } from "~/components/ui/form.tsx";
 import { PageHeader } from "~/components/ui/page-header.tsx";
 import { Badge, EmptyState, ErrorNote, LoadingRows } from "~/components/ui/states.tsx";
 import { Pagination, Table, Td, Th } from "~/components/ui/table.tsx";
-import { ago, dateTime, usd } from "~/lib/format.ts";
+import { ago, day, num, usd } from "~/lib/format.ts";
 import type { KEY_SORT_FIELDS } from "~/lib/schemas/keys.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
@@ -99,8 +99,7 @@ function Keys() {
                   <Th sort="name" active={sort === "name"} dir={dir} onSort={onSort}>Name</Th>
                   <Th>Prefix</Th>
                   <Th>App · env</Th>
-                  <Th>Scope</Th>
-                  <Th>Limits</Th>
+                  <Th>Scope &amp; limits</Th>
                   <Th sort="lastUsedAt" active={sort === "lastUsedAt"} dir={dir} onSort={onSort}>Last used</Th>
                   <Th sort="expiresAt" active={sort === "expiresAt"} dir={dir} onSort={onSort}>Expires</Th>
                   <Th sort="createdAt" active={sort === "createdAt"} dir={dir} onSort={onSort}>Created</Th>
@@ -111,21 +110,26 @@ function Keys() {
                 {list.data?.rows.map((k) => (
                   <tr key={k.id} data-testid={`key-row-${k.prefix}`}>
                     <Td className="font-medium">{k.name}</Td>
-                    <Td>
+                    <Td className="whitespace-nowrap">
                       <code className="font-mono text-xs">{k.prefix}…</code>
                     </Td>
                     <Td className="text-zinc-600">
-                      {k.app.name} · {k.environment.name}
+                      <div className="whitespace-nowrap">{k.app.name}</div>
+                      <div className="text-xs text-zinc-400">{k.environment.name}</div>
                     </Td>
-                    <Td className="max-w-48 truncate text-xs text-zinc-600">{k.allowedRoutes.length ? k.allowedRoutes.join(", ") : "all routes"}</Td>
-                    <Td className="text-xs text-zinc-600">
-                      {[k.rpm && `${k.rpm} rpm`, k.tpm && `${k.tpm} tpm`, ...k.budgets.map((b) => `${usd(b.limitMicros, 0)}/${b.period}`)].filter(Boolean).join(" · ") || "—"}
+                    <Td className="max-w-56 text-xs text-zinc-600">
+                      <div className="truncate" title={k.allowedRoutes.join(", ")}>{k.allowedRoutes.length ? k.allowedRoutes.join(", ") : "all routes"}</div>
+                      <div className="truncate text-zinc-400">
+                        {[k.rpm && `${num(k.rpm)} rpm`, k.tpm && `${num(k.tpm)} tpm`, ...k.budgets.map((b) => `${usd(b.limitMicros, 0)}/${b.period}`)].filter(Boolean).join(" · ") || "no key limits"}
+                      </div>
                     </Td>
-                    <Td className="text-zinc-600">{ago(k.lastUsedAt)}</Td>
-                    <Td className="text-zinc-600">
-                      {k.revokedAt ? <Badge tone="red">revoked</Badge> : k.expiresAt ? dateTime(k.expiresAt) : "never"}
+                    <Td className="whitespace-nowrap text-zinc-600">
+                      <span data-testid="last-used">{ago(k.lastUsedAt)}</span>
                     </Td>
-                    <Td className="text-zinc-600">{dateTime(k.createdAt)}</Td>
+                    <Td className="whitespace-nowrap text-zinc-600">
+                      {k.revokedAt ? <Badge tone="red">revoked</Badge> : k.expiresAt ? day(k.expiresAt) : "never"}
+                    </Td>
+                    <Td className="whitespace-nowrap text-zinc-600">{day(k.createdAt)}</Td>
                     {canWrite ? (
                       <Td className="text-right whitespace-nowrap">
                         {!k.revokedAt ? (

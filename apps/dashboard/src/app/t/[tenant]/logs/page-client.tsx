@@ -49,7 +49,7 @@ function Logs() {
     <>
       <PageHeader title="Requests" description="Every call through the proxy, newest first. Open one to see each attempt, tokens, cost and timings." />
       <Card padded>
-        <div className="mb-4 grid grid-cols-2 gap-2 sm:grid-cols-4 lg:grid-cols-8">
+        <div className="mb-4 grid grid-cols-2 gap-2 sm:grid-cols-4">
           <Select aria-label="Time range" value={range} onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}>
             {Object.keys(RANGES).map((k) => (
               <option key={k} value={k}>
