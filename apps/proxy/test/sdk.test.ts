@@ -289,6 +289,32 @@ describe.each(FORMATS)("Anthropic SDK /v1/messages → $format upstream", ({ rou
   });
 });
 
+describe("/v1/messages streams that break", () => {
+  it("end with an Anthropic error event after the first byte, logged as a mid-stream failure", async () => {
+    const res = await fetch(proxy.url + "/v1/messages", {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": t.key, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({
+        model: "chat",
+        max_tokens: 100,
+        stream: true,
+        messages: [{ role: "user", content: "a long story [[mock:cut_after=3,chunk_size=4,chunk_delay_ms=30]]" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const events = [...text.matchAll(/^event: (\S+)$/gm)].map((m) => m[1]);
+    expect(events[0]).toBe("message_start");
+    expect(events.at(-1)).toBe("error");
+    expect(events).not.toContain("message_stop");
+    const last = JSON.parse(text.trim().split("\n").at(-1)!.replace(/^data: /, ""));
+    expect(last).toMatchObject({ type: "error", error: { type: "api_error" } });
+    await proxy.flushLogs();
+    const row = await prisma.requestLog.findFirstOrThrow({ where: { id: res.headers.get("x-request-id")! } });
+    expect(row).toMatchObject({ endpoint: "messages", midStreamFailure: true, stream: true, status: "error" });
+  });
+});
+
 describe("Anthropic SDK errors", () => {
   it("errors arrive in Anthropic's shape", async () => {
     await expect(anthropic.messages.create({ model: "nope", max_tokens: 10, messages: [{ role: "user", content: "x" }] })).rejects.toMatchObject({
