@@ -119,7 +119,9 @@ export function answer(prompt: MockPrompt, fault: Fault | null): MockAnswer {
   else if (fault?.invalid_json) text = '{"answer": "this JSON is cut off';
   else if (prompt.json) {
     text = JSON.stringify(
-      prompt.json.schema ? sampleFromSchema(prompt.json.schema, said) : { answer: `Mock reply from ${prompt.model}`, echo: said },
+      prompt.json.schema
+        ? sampleFromSchema(prompt.json.schema, said)
+        : { answer: `Mock reply from ${prompt.model}`, echo: said },
     );
   } else if (prompt.lastIsToolResult) text = `Mock reply from ${prompt.model}. The tool returned: ${said}`;
   else text = `Mock reply from ${prompt.model}. You said: ${said}`;

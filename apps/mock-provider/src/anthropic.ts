@@ -67,22 +67,35 @@ export const anthropicDialect: Dialect = {
       return { name: r.name, parameters: r.input_schema };
     });
     const choice = asRecord(body.tool_choice);
-    const forcedTool = choice.type === "any" ? "any" : choice.type === "tool" ? String(choice.name ?? "") || null : null;
+    const forcedTool =
+      choice.type === "any" ? "any" : choice.type === "tool" ? String(choice.name ?? "") || null : null;
     // Claude has no JSON mode: it follows the instruction the gateway puts in the system prompt.
     const schemaAt = system.indexOf("JSON schema:");
     let json: MockPrompt["json"] = null;
     if (schemaAt !== -1) {
       try {
-        json = { schema: JSON.parse(system.slice(schemaAt + "JSON schema:".length).trim().split("\n")[0] ?? "{}") };
+        json = {
+          schema: JSON.parse(
+            system
+              .slice(schemaAt + "JSON schema:".length)
+              .trim()
+              .split("\n")[0] ?? "{}",
+          ),
+        };
       } catch {
         json = { schema: null };
       }
     } else if (/\bJSON\b/.test(system)) json = { schema: null };
     const last = messages[messages.length - 1];
-    const lastIsToolResult = last?.role === "user" && asArray(last.content).some((b) => asRecord(b).type === "tool_result");
+    const lastIsToolResult =
+      last?.role === "user" && asArray(last.content).some((b) => asRecord(b).type === "tool_result");
     return {
       model,
-      allText: [system, ...messages.map((m) => `${String(m.role)} ${JSON.stringify(m.content)}`), body.tools ? JSON.stringify(body.tools) : ""].join("\n"),
+      allText: [
+        system,
+        ...messages.map((m) => `${String(m.role)} ${JSON.stringify(m.content)}`),
+        body.tools ? JSON.stringify(body.tools) : "",
+      ].join("\n"),
       messageCount: messages.length,
       lastUserText: lastIsToolResult ? blocksText(last?.content, "tool_result") : this.lastUserRaw(body),
       lastIsToolResult,
@@ -107,7 +120,12 @@ export const anthropicDialect: Dialect = {
     };
     const content = [
       ...(answer.text !== "" || answer.toolCalls.length === 0 ? [{ type: "text", text: answer.text }] : []),
-      ...answer.toolCalls.map((t) => ({ type: "tool_use", id: t.id.replace(/^call_/, "toolu_"), name: t.name, input: t.args })),
+      ...answer.toolCalls.map((t) => ({
+        type: "tool_use",
+        id: t.id.replace(/^call_/, "toolu_"),
+        name: t.name,
+        input: t.args,
+      })),
     ];
     const stopReason = STOP[answer.finish] ?? "end_turn";
 
@@ -148,18 +166,42 @@ export const anthropicDialect: Dialect = {
     events.push(sse({ type: "ping" }, "ping"));
     content.forEach((block, index) => {
       if (block.type === "text") {
-        events.push(sse({ type: "content_block_start", index, content_block: { type: "text", text: "" } }, "content_block_start"));
+        events.push(
+          sse({ type: "content_block_start", index, content_block: { type: "text", text: "" } }, "content_block_start"),
+        );
         for (const piece of chunkText(String((block as { text: string }).text), size)) {
-          events.push(sse({ type: "content_block_delta", index, delta: { type: "text_delta", text: piece } }, "content_block_delta"));
+          events.push(
+            sse(
+              { type: "content_block_delta", index, delta: { type: "text_delta", text: piece } },
+              "content_block_delta",
+            ),
+          );
         }
       } else {
         const b = block as { id: string; name: string; input: unknown };
         events.push(
-          sse({ type: "content_block_start", index, content_block: { type: "tool_use", id: b.id, name: b.name, input: {} } }, "content_block_start"),
+          sse(
+            {
+              type: "content_block_start",
+              index,
+              content_block: { type: "tool_use", id: b.id, name: b.name, input: {} },
+            },
+            "content_block_start",
+          ),
         );
-        events.push(sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } }, "content_block_delta"));
+        events.push(
+          sse(
+            { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: "" } },
+            "content_block_delta",
+          ),
+        );
         for (const piece of chunkText(JSON.stringify(b.input), size)) {
-          events.push(sse({ type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } }, "content_block_delta"));
+          events.push(
+            sse(
+              { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: piece } },
+              "content_block_delta",
+            ),
+          );
         }
       }
       events.push(sse({ type: "content_block_stop", index }, "content_block_stop"));

@@ -17,7 +17,10 @@ describe("fault specs", () => {
   });
 
   it("finds markers in text and strips them from the prompt", () => {
-    expect(faultFromText("hello [[mock:status=500]] there [[mock:delay_ms=10]]")).toEqual({ status: 500, delay_ms: 10 });
+    expect(faultFromText("hello [[mock:status=500]] there [[mock:delay_ms=10]]")).toEqual({
+      status: 500,
+      delay_ms: 10,
+    });
     expect(faultFromText("no marker")).toBeNull();
     expect(stripMarkers("hello [[mock:status=500]] there")).toBe("hello there");
   });

@@ -3,7 +3,10 @@
 // via POST /__mock/faults (each with an optional `times` budget).
 import { z } from "zod";
 
-const flag = z.union([z.boolean(), z.enum(["true", "false", "1", "0", ""]).transform((v) => v !== "false" && v !== "0")]);
+const flag = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0", ""]).transform((v) => v !== "false" && v !== "0"),
+]);
 const int = z.coerce.number().int().nonnegative();
 
 export const faultSchema = z
@@ -97,7 +100,9 @@ export function parseFaultSpec(spec: string): Fault {
   const parsed = faultSchema.safeParse(coerceRetryAfter(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new FaultSpecError(`invalid mock fault: ${issue ? `${issue.path.join(".") || issue.code}: ${issue.message}` : "unreadable"}`);
+    throw new FaultSpecError(
+      `invalid mock fault: ${issue ? `${issue.path.join(".") || issue.code}: ${issue.message}` : "unreadable"}`,
+    );
   }
   return parsed.data;
 }

@@ -26,7 +26,9 @@ const STATUS: Record<number, string> = {
 };
 
 export function geminiErrorBody(status: number, message: string) {
-  return { error: { code: status, message, status: STATUS[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION") } };
+  return {
+    error: { code: status, message, status: STATUS[status] ?? (status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION") },
+  };
 }
 
 const FINISH: Record<string, string> = { stop: "STOP", length: "MAX_TOKENS", tool_calls: "STOP" };
@@ -59,7 +61,10 @@ export const geminiDialect: Dialect = {
     const tools = asArray(body.tools).flatMap((t) =>
       asArray(asRecord(t).functionDeclarations).map((d) => {
         const r = asRecord(d);
-        if (typeof r.name !== "string") throw new BadRequest("* GenerateContentRequest.tools[0].function_declarations[0].name: Name cannot be empty.");
+        if (typeof r.name !== "string")
+          throw new BadRequest(
+            "* GenerateContentRequest.tools[0].function_declarations[0].name: Name cannot be empty.",
+          );
         return { name: r.name, parameters: r.parametersJsonSchema ?? r.parameters };
       }),
     );
@@ -68,15 +73,25 @@ export const geminiDialect: Dialect = {
     const forcedTool = fcc.mode === "ANY" ? (typeof allowed[0] === "string" ? allowed[0] : "any") : null;
     const gc = asRecord(body.generationConfig);
     const json =
-      gc.responseMimeType === "application/json" ? { schema: gc.responseJsonSchema ?? gc.responseSchema ?? null } : null;
+      gc.responseMimeType === "application/json"
+        ? { schema: gc.responseJsonSchema ?? gc.responseSchema ?? null }
+        : null;
     const last = contents[contents.length - 1];
-    const responses = asArray(last?.parts).map(asRecord).filter((p) => p.functionResponse);
+    const responses = asArray(last?.parts)
+      .map(asRecord)
+      .filter((p) => p.functionResponse);
     const lastIsToolResult = responses.length > 0;
     return {
       model,
-      allText: [system, ...contents.map((c) => JSON.stringify(c.parts)), body.tools ? JSON.stringify(body.tools) : ""].join("\n"),
+      allText: [
+        system,
+        ...contents.map((c) => JSON.stringify(c.parts)),
+        body.tools ? JSON.stringify(body.tools) : "",
+      ].join("\n"),
       messageCount: contents.length,
-      lastUserText: lastIsToolResult ? JSON.stringify(asRecord(responses[0]?.functionResponse).response ?? {}) : this.lastUserRaw(body),
+      lastUserText: lastIsToolResult
+        ? JSON.stringify(asRecord(responses[0]?.functionResponse).response ?? {})
+        : this.lastUserRaw(body),
       lastIsToolResult,
       systemText: system,
       tools,
@@ -123,22 +138,47 @@ export const geminiDialect: Dialect = {
     const frame = (candidates: unknown[], final: boolean) =>
       sse({
         candidates,
-        ...(fault?.no_usage ? {} : { usageMetadata: final ? usageMetadata : { promptTokenCount: answer.inputTokens, totalTokenCount: answer.inputTokens } }),
+        ...(fault?.no_usage
+          ? {}
+          : {
+              usageMetadata: final
+                ? usageMetadata
+                : { promptTokenCount: answer.inputTokens, totalTokenCount: answer.inputTokens },
+            }),
         modelVersion: call.model,
         responseId,
       });
     for (let i = 0; i < pieces.length - 1; i++) {
-      events.push(frame(Array.from({ length: n }, (_, index) => ({ content: { parts: [{ text: pieces[i] }], role: "model" }, index })), false));
+      events.push(
+        frame(
+          Array.from({ length: n }, (_, index) => ({
+            content: { parts: [{ text: pieces[i] }], role: "model" },
+            index,
+          })),
+          false,
+        ),
+      );
     }
     const lastParts = callParts.length > 0 ? callParts : [{ text: pieces[pieces.length - 1] ?? "" }];
-    events.push(frame(Array.from({ length: n }, (_, index) => ({ content: { parts: lastParts, role: "model" }, finishReason, index })), true));
+    events.push(
+      frame(
+        Array.from({ length: n }, (_, index) => ({
+          content: { parts: lastParts, role: "model" },
+          finishReason,
+          index,
+        })),
+        true,
+      ),
+    );
     await writeStream(res, events, fault, this.streamError("The model is overloaded. Please try again later."));
   },
 };
 
 export function geminiEmbed(body: Record<string, unknown>, batch: boolean) {
   const dimsOf = (r: Record<string, unknown>) =>
-    typeof r.outputDimensionality === "number" && r.outputDimensionality > 0 ? Math.min(r.outputDimensionality, 4096) : 256;
+    typeof r.outputDimensionality === "number" && r.outputDimensionality > 0
+      ? Math.min(r.outputDimensionality, 4096)
+      : 256;
   if (batch) {
     const requests = asArray(body.requests).map(asRecord);
     if (requests.length === 0) throw new BadRequest("* BatchEmbedContentsRequest.requests: requests is not specified");

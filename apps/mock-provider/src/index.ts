@@ -61,8 +61,10 @@ type Match =
   | { dialect: Dialect; op: "models" };
 
 function route(method: string, pathname: string): Match | null {
-  if (method === "POST" && pathname === "/openai/v1/chat/completions") return { dialect: openai, op: "chat", model: null, streamPath: false };
-  if (method === "POST" && pathname === "/openai/v1/embeddings") return { dialect: openai, op: "embeddings", model: null };
+  if (method === "POST" && pathname === "/openai/v1/chat/completions")
+    return { dialect: openai, op: "chat", model: null, streamPath: false };
+  if (method === "POST" && pathname === "/openai/v1/embeddings")
+    return { dialect: openai, op: "embeddings", model: null };
   if (method === "GET" && pathname === "/openai/v1/models") return { dialect: openai, op: "models" };
   let m = /^\/azure\/openai\/deployments\/([^/]+)\/(chat\/completions|embeddings)$/.exec(pathname);
   if (method === "POST" && m) {
@@ -71,8 +73,12 @@ function route(method: string, pathname: string): Match | null {
       ? { dialect: azure, op: "embeddings", model }
       : { dialect: azure, op: "chat", model, streamPath: false };
   }
-  if (method === "POST" && pathname === "/anthropic/v1/messages") return { dialect: anthropicDialect, op: "chat", model: null, streamPath: false };
-  m = /^\/gemini\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent|embedContent|batchEmbedContents)$/.exec(pathname);
+  if (method === "POST" && pathname === "/anthropic/v1/messages")
+    return { dialect: anthropicDialect, op: "chat", model: null, streamPath: false };
+  m =
+    /^\/gemini\/v1(?:beta)?\/models\/([^/:]+):(generateContent|streamGenerateContent|embedContent|batchEmbedContents)$/.exec(
+      pathname,
+    );
   if (method === "POST" && m) {
     const model = decodeURIComponent(m[1] ?? "");
     switch (m[2]) {
@@ -164,13 +170,17 @@ export async function startMockProvider(opts: { port?: number; host?: string } =
       entry.status ??= res.writableFinished ? res.statusCode : 0;
     });
 
-    if (!match) return sendJson(res, 404, openAIErrorBody(404, `mock provider: no route for ${method} ${url.pathname}`));
+    if (!match)
+      return sendJson(res, 404, openAIErrorBody(404, `mock provider: no route for ${method} ${url.pathname}`));
     const { dialect } = match;
 
     if (match.op === "models") {
       if (!entry.authPresent) return dialect.error(res, 401, "You didn't provide an API key.");
       const created = 1_700_000_000;
-      return sendJson(res, 200, { object: "list", data: MOCK_MODELS.map((id) => ({ id, object: "model", created, owned_by: "mock" })) });
+      return sendJson(res, 200, {
+        object: "list",
+        data: MOCK_MODELS.map((id) => ({ id, object: "model", created, owned_by: "mock" })),
+      });
     }
 
     const text = await readBody(req);
@@ -182,7 +192,11 @@ export async function startMockProvider(opts: { port?: number; host?: string } =
     }
     entry.body = body;
     if (!entry.authPresent) {
-      return dialect.error(res, dialect.provider === "gemini" ? 403 : 401, "Missing API key: the mock requires the provider's auth header.");
+      return dialect.error(
+        res,
+        dialect.provider === "gemini" ? 403 : 401,
+        "Missing API key: the mock requires the provider's auth header.",
+      );
     }
     if (dialect.provider === "anthropic" && typeof req.headers["anthropic-version"] !== "string") {
       return dialect.error(res, 400, "anthropic-version: header is required");

@@ -36,7 +36,12 @@ function usageOf(call: ChatCall) {
     completion_tokens: call.answer.outputTokens * n,
     total_tokens: call.answer.inputTokens + call.answer.outputTokens * n,
     prompt_tokens_details: { cached_tokens: cached, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
 }
 
@@ -45,7 +50,8 @@ export function createOpenAIDialect(provider: "openai" | "azure"): Dialect {
     provider,
 
     authPresent(req: IncomingMessage) {
-      if (provider === "azure") return typeof req.headers["api-key"] === "string" && req.headers["api-key"].trim() !== "";
+      if (provider === "azure")
+        return typeof req.headers["api-key"] === "string" && req.headers["api-key"].trim() !== "";
       const auth = req.headers.authorization ?? "";
       return /^Bearer\s+\S+/.test(auth);
     },
@@ -74,22 +80,35 @@ export function createOpenAIDialect(provider: "openai" | "azure"): Dialect {
       });
       const choice = body.tool_choice;
       const forcedTool =
-        choice === "required" ? "any" : typeof choice === "object" && choice ? String(asRecord(asRecord(choice).function).name ?? "") || null : null;
+        choice === "required"
+          ? "any"
+          : typeof choice === "object" && choice
+            ? String(asRecord(asRecord(choice).function).name ?? "") || null
+            : null;
       const rf = asRecord(body.response_format);
       const json =
-        rf.type === "json_object" ? { schema: null } : rf.type === "json_schema" ? { schema: asRecord(rf.json_schema).schema ?? null } : null;
+        rf.type === "json_object"
+          ? { schema: null }
+          : rf.type === "json_schema"
+            ? { schema: asRecord(rf.json_schema).schema ?? null }
+            : null;
       const last = messages[messages.length - 1];
       const maxTokens = body.max_completion_tokens ?? body.max_tokens;
       return {
         model,
         allText: [
-          ...messages.map((m) => `${String(m.role)} ${text(m.content)} ${m.tool_calls ? JSON.stringify(m.tool_calls) : ""}`),
+          ...messages.map(
+            (m) => `${String(m.role)} ${text(m.content)} ${m.tool_calls ? JSON.stringify(m.tool_calls) : ""}`,
+          ),
           body.tools ? JSON.stringify(body.tools) : "",
         ].join("\n"),
         messageCount: messages.length,
         lastUserText: last?.role === "tool" ? text(last.content) : this.lastUserRaw(body),
         lastIsToolResult: last?.role === "tool",
-        systemText: messages.filter((m) => m.role === "system" || m.role === "developer").map((m) => text(m.content)).join("\n"),
+        systemText: messages
+          .filter((m) => m.role === "system" || m.role === "developer")
+          .map((m) => text(m.content))
+          .join("\n"),
         tools,
         forcedTool: choice === "none" ? null : forcedTool,
         json,
@@ -136,16 +155,33 @@ export function createOpenAIDialect(provider: "openai" | "azure"): Dialect {
       }
 
       const size = fault?.chunk_size ?? 8;
-      const base = { id, object: "chat.completion.chunk", created, model, service_tier: "default", system_fingerprint: "fp_mock" };
+      const base = {
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        service_tier: "default",
+        system_fingerprint: "fp_mock",
+      };
       const includeUsage = asRecord(call.body.stream_options).include_usage === true && !fault?.no_usage;
       const events: string[] = [];
       const chunk = (index: number, delta: unknown, finish: string | null = null) =>
-        sse({ ...base, choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...(includeUsage ? { usage: null } : {}) });
+        sse({
+          ...base,
+          choices: [{ index, delta, logprobs: null, finish_reason: finish }],
+          ...(includeUsage ? { usage: null } : {}),
+        });
       for (let c = 0; c < n; c++) {
         events.push(chunk(c, { role: "assistant", content: toolCalls.length > 0 ? null : "", refusal: null }));
         if (toolCalls.length > 0) {
           toolCalls.forEach((tc, i) => {
-            events.push(chunk(c, { tool_calls: [{ index: i, id: tc.id, type: "function", function: { name: tc.function.name, arguments: "" } }] }));
+            events.push(
+              chunk(c, {
+                tool_calls: [
+                  { index: i, id: tc.id, type: "function", function: { name: tc.function.name, arguments: "" } },
+                ],
+              }),
+            );
             for (const piece of chunkText(tc.function.arguments, size)) {
               events.push(chunk(c, { tool_calls: [{ index: i, function: { arguments: piece } }] }));
             }

@@ -3,6 +3,36 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockProvider, type LoggedRequest, type MockProvider } from "./index.ts";
 
+/** The parts of provider payloads these tests read. */
+interface OpenAIChat {
+  object: string;
+  model: string;
+  choices: {
+    message: { content: string; tool_calls: { function: { name: string; arguments: string } }[] };
+    finish_reason: string;
+  }[];
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+interface OpenAIChunk {
+  choices: { delta?: { content?: string } }[];
+  usage: { prompt_tokens: number } | null;
+}
+interface Listing {
+  object: string;
+  data: { embedding: number[] }[];
+}
+interface AnthropicMessage {
+  usage: { input_tokens: number };
+}
+interface GeminiFrame {
+  candidates: { finishReason?: string; content: { parts: { text?: string }[] } }[];
+  usageMetadata: { candidatesTokenCount: number };
+}
+interface GeminiEmbedding {
+  embedding: { values: number[] };
+  embeddings: { values: number[] }[];
+}
+
 let mock: MockProvider;
 beforeAll(async () => {
   mock = await startMockProvider();
@@ -18,7 +48,11 @@ beforeEach(async () => {
 const openaiHeaders = { authorization: "Bearer sk-secret-value", "content-type": "application/json" };
 const chat = (body: unknown, headers: Record<string, string> = openaiHeaders) =>
   fetch(`${mock.url}/openai/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify(body) });
-const hi = (text = "hello", extra: Record<string, unknown> = {}) => ({ model: "gpt-4o-mini", messages: [{ role: "user", content: text }], ...extra });
+const hi = (text = "hello", extra: Record<string, unknown> = {}) => ({
+  model: "gpt-4o-mini",
+  messages: [{ role: "user", content: text }],
+  ...extra,
+});
 
 async function logged(): Promise<LoggedRequest[]> {
   const r = await fetch(`${mock.url}/__mock/requests`);
@@ -29,7 +63,13 @@ function sseData(text: string): string[] {
   return text
     .split("\n\n")
     .filter((b) => b.trim() !== "")
-    .map((b) => b.split("\n").find((l) => l.startsWith("data: "))?.slice(6) ?? "");
+    .map(
+      (b) =>
+        b
+          .split("\n")
+          .find((l) => l.startsWith("data: "))
+          ?.slice(6) ?? "",
+    );
 }
 
 describe("auth", () => {
@@ -62,9 +102,9 @@ describe("auth", () => {
 
 describe("openai dialect", () => {
   it("answers deterministically from the prompt with usage", async () => {
-    const body = (await (await chat(hi("Summarise our refund policy"))).json()) as Record<string, any>;
+    const body = (await (await chat(hi("Summarise our refund policy"))).json()) as OpenAIChat;
     expect(body.object).toBe("chat.completion");
-    expect(body.choices[0].message.content).toBe("Mock reply from gpt-4o-mini. You said: Summarise our refund policy");
+    expect(body.choices[0]?.message.content).toBe("Mock reply from gpt-4o-mini. You said: Summarise our refund policy");
     expect(body.usage.total_tokens).toBe(body.usage.prompt_tokens + body.usage.completion_tokens);
   });
 
@@ -72,44 +112,63 @@ describe("openai dialect", () => {
     const text = await (await chat(hi("stream me", { stream: true, stream_options: { include_usage: true } }))).text();
     const data = sseData(text);
     expect(data.at(-1)).toBe("[DONE]");
-    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as Record<string, any>);
+    const chunks = data.slice(0, -1).map((d) => JSON.parse(d) as OpenAIChunk);
     expect(chunks.at(-1)?.choices).toEqual([]);
-    expect(chunks.at(-1)?.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(chunks.at(-1)?.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(chunks.map((c) => c.choices[0]?.delta?.content ?? "").join("")).toContain("stream me");
   });
 
   it("answers JSON that fits a json_schema, and broken JSON under the invalid_json fault", async () => {
-    const schema = { type: "object", properties: { sentiment: { enum: ["positive", "negative"] }, score: { type: "number" } }, required: ["sentiment"] };
+    const schema = {
+      type: "object",
+      properties: { sentiment: { enum: ["positive", "negative"] }, score: { type: "number" } },
+      required: ["sentiment"],
+    };
     const rf = { response_format: { type: "json_schema", json_schema: { name: "s", schema } } };
-    const ok = (await (await chat(hi("rate this", rf))).json()) as Record<string, any>;
-    expect(JSON.parse(ok.choices[0].message.content)).toEqual({ sentiment: "positive", score: 1 });
-    const bad = (await (await chat(hi("rate this [[mock:invalid_json]]", rf))).json()) as Record<string, any>;
-    expect(() => JSON.parse(bad.choices[0].message.content)).toThrow();
+    const ok = (await (await chat(hi("rate this", rf))).json()) as OpenAIChat;
+    expect(JSON.parse(ok.choices[0]?.message.content ?? "")).toEqual({ sentiment: "positive", score: 1 });
+    const bad = (await (await chat(hi("rate this [[mock:invalid_json]]", rf))).json()) as OpenAIChat;
+    expect(() => JSON.parse(bad.choices[0]?.message.content ?? "{}")).toThrow();
   });
 
   it("calls the tool a request forces", async () => {
-    const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { id: { type: "integer" } } } } }];
-    const body = (await (await chat(hi("find it", { tools, tool_choice: "required" }))).json()) as Record<string, any>;
-    expect(body.choices[0].finish_reason).toBe("tool_calls");
-    expect(body.choices[0].message.tool_calls[0].function).toEqual({ name: "lookup", arguments: '{"id":1}' });
+    const tools = [
+      {
+        type: "function",
+        function: { name: "lookup", parameters: { type: "object", properties: { id: { type: "integer" } } } },
+      },
+    ];
+    const body = (await (await chat(hi("find it", { tools, tool_choice: "required" }))).json()) as OpenAIChat;
+    expect(body.choices[0]?.finish_reason).toBe("tool_calls");
+    expect(body.choices[0]?.message.tool_calls[0]?.function).toEqual({ name: "lookup", arguments: '{"id":1}' });
   });
 
   it("lists models and serves embeddings", async () => {
-    const models = (await (await fetch(`${mock.url}/openai/v1/models`, { headers: openaiHeaders })).json()) as Record<string, any>;
+    const models = (await (await fetch(`${mock.url}/openai/v1/models`, { headers: openaiHeaders })).json()) as Listing;
     expect(models.object).toBe("list");
     const emb = (await (
-      await fetch(`${mock.url}/openai/v1/embeddings`, { method: "POST", headers: openaiHeaders, body: JSON.stringify({ model: "e", input: ["a b", "a b", "c"], dimensions: 16 }) })
-    ).json()) as Record<string, any>;
+      await fetch(`${mock.url}/openai/v1/embeddings`, {
+        method: "POST",
+        headers: openaiHeaders,
+        body: JSON.stringify({ model: "e", input: ["a b", "a b", "c"], dimensions: 16 }),
+      })
+    ).json()) as Listing;
     expect(emb.data).toHaveLength(3);
-    expect(emb.data[0].embedding).toEqual(emb.data[1].embedding);
-    expect(emb.data[0].embedding).not.toEqual(emb.data[2].embedding);
+    expect(emb.data[0]?.embedding).toEqual(emb.data[1]?.embedding);
+    expect(emb.data[0]?.embedding).not.toEqual(emb.data[2]?.embedding);
   });
 
   it("serves Azure deployments and requires api-version", async () => {
     const url = `${mock.url}/azure/openai/deployments/prod-4o/chat/completions`;
     const h = { "api-key": "az", "content-type": "application/json" };
     expect((await fetch(url, { method: "POST", headers: h, body: JSON.stringify(hi()) })).status).toBe(404);
-    const body = (await (await fetch(`${url}?api-version=2024-10-21`, { method: "POST", headers: h, body: JSON.stringify({ messages: [{ role: "user", content: "x" }] }) })).json()) as Record<string, any>;
+    const body = (await (
+      await fetch(`${url}?api-version=2024-10-21`, {
+        method: "POST",
+        headers: h,
+        body: JSON.stringify({ messages: [{ role: "user", content: "x" }] }),
+      })
+    ).json()) as OpenAIChat;
     expect(body.model).toBe("prod-4o");
   });
 });
@@ -126,21 +185,36 @@ describe("anthropic dialect", () => {
     const bad = await post({ model: "c", messages: [{ role: "user", content: "x" }] });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-    const ok = (await (await post({ model: "c", max_tokens: 50, system: "s", messages: [{ role: "user", content: "hello" }] })).json()) as Record<string, any>;
-    expect(ok).toMatchObject({ type: "message", role: "assistant", stop_reason: "end_turn", content: [{ type: "text" }] });
+    const ok = (await (
+      await post({ model: "c", max_tokens: 50, system: "s", messages: [{ role: "user", content: "hello" }] })
+    ).json()) as AnthropicMessage;
+    expect(ok).toMatchObject({
+      type: "message",
+      role: "assistant",
+      stop_reason: "end_turn",
+      content: [{ type: "text" }],
+    });
     expect(ok.usage.input_tokens).toBeGreaterThan(0);
   });
 
   it("streams the documented event sequence", async () => {
-    const text = await (await post({ model: "c", max_tokens: 50, stream: true, messages: [{ role: "user", content: "hello" }] })).text();
-    const events = text.split("\n\n").filter(Boolean).map((b) => b.split("\n")[0]?.replace("event: ", ""));
+    const text = await (
+      await post({ model: "c", max_tokens: 50, stream: true, messages: [{ role: "user", content: "hello" }] })
+    ).text();
+    const events = text
+      .split("\n\n")
+      .filter(Boolean)
+      .map((b) => b.split("\n")[0]?.replace("event: ", ""));
     expect(events[0]).toBe("message_start");
     expect(events).toContain("content_block_delta");
     expect(events.slice(-2)).toEqual(["message_delta", "message_stop"]);
   });
 
   it("answers 529 overloaded with Retry-After from the header fault", async () => {
-    const r = await post({ model: "c", max_tokens: 5, messages: [{ role: "user", content: "x" }] }, { "x-mock-fault": "status=529,retry_after=2" });
+    const r = await post(
+      { model: "c", max_tokens: 5, messages: [{ role: "user", content: "x" }] },
+      { "x-mock-fault": "status=529,retry_after=2" },
+    );
     expect(r.status).toBe(529);
     expect(r.headers.get("retry-after")).toBe("2");
     expect(await r.json()).toMatchObject({ error: { type: "overloaded_error" } });
@@ -155,26 +229,34 @@ describe("gemini dialect", () => {
       headers: h,
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hello gemini" }] }] }),
     });
-    const frames = sseData(await r.text()).map((d) => JSON.parse(d) as Record<string, any>);
+    const frames = sseData(await r.text()).map((d) => JSON.parse(d) as GeminiFrame);
     const last = frames.at(-1)!;
-    expect(last.candidates[0].finishReason).toBe("STOP");
+    expect(last.candidates[0]?.finishReason).toBe("STOP");
     expect(last.usageMetadata.candidatesTokenCount).toBeGreaterThan(0);
-    expect(frames.map((f) => f.candidates[0].content.parts[0].text).join("")).toContain("hello gemini");
+    expect(frames.map((f) => f.candidates[0]?.content.parts[0]?.text).join("")).toContain("hello gemini");
   });
 
   it("embeds one text or a batch", async () => {
     const one = (await (
-      await fetch(`${mock.url}/gemini/v1beta/models/gemini-embedding-001:embedContent`, { method: "POST", headers: h, body: JSON.stringify({ content: { parts: [{ text: "hi" }] }, outputDimensionality: 8 }) })
-    ).json()) as Record<string, any>;
+      await fetch(`${mock.url}/gemini/v1beta/models/gemini-embedding-001:embedContent`, {
+        method: "POST",
+        headers: h,
+        body: JSON.stringify({ content: { parts: [{ text: "hi" }] }, outputDimensionality: 8 }),
+      })
+    ).json()) as GeminiEmbedding;
     expect(one.embedding.values).toHaveLength(8);
     const batch = (await (
       await fetch(`${mock.url}/gemini/v1beta/models/gemini-embedding-001:batchEmbedContents`, {
         method: "POST",
         headers: h,
-        body: JSON.stringify({ requests: [{ model: "models/gemini-embedding-001", content: { parts: [{ text: "hi" }] }, outputDimensionality: 8 }] }),
+        body: JSON.stringify({
+          requests: [
+            { model: "models/gemini-embedding-001", content: { parts: [{ text: "hi" }] }, outputDimensionality: 8 },
+          ],
+        }),
       })
-    ).json()) as Record<string, any>;
-    expect(batch.embeddings[0].values).toEqual(one.embedding.values);
+    ).json()) as GeminiEmbedding;
+    expect(batch.embeddings[0]?.values).toEqual(one.embedding.values);
   });
 });
 
@@ -199,7 +281,10 @@ describe("faults", () => {
   });
 
   it("refuses an invalid admin rule", async () => {
-    const r = await fetch(`${mock.url}/__mock/faults`, { method: "POST", body: JSON.stringify({ fault: { status: "soon" } }) });
+    const r = await fetch(`${mock.url}/__mock/faults`, {
+      method: "POST",
+      body: JSON.stringify({ fault: { status: "soon" } }),
+    });
     expect(r.status).toBe(400);
   });
 

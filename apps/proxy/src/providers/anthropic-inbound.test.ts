@@ -78,7 +78,9 @@ describe("Messages request → OpenAI request", () => {
         {
           role: "assistant",
           content: "Checking.",
-          tool_calls: [{ id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+          tool_calls: [
+            { id: "toolu_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+          ],
         },
         { role: "tool", tool_call_id: "toolu_1", content: "18C" },
         { role: "user", content: [{ type: "text", text: "Warm?" }] },
@@ -88,7 +90,12 @@ describe("Messages request → OpenAI request", () => {
       user: "u-1",
       stream: true,
       stream_options: { include_usage: true },
-      tools: [{ type: "function", function: { name: "get_weather", description: "Weather for a city", parameters: weatherTool.input_schema } }],
+      tools: [
+        {
+          type: "function",
+          function: { name: "get_weather", description: "Weather for a city", parameters: weatherTool.input_schema },
+        },
+      ],
       tool_choice: "required",
       parallel_tool_calls: false,
     });
@@ -101,7 +108,12 @@ describe("Messages request → OpenAI request", () => {
     [{ thinking: { type: "enabled", budget_tokens: 1024 } }, "thinking"],
   ])("refuses %j naming the field", (extra, param) => {
     try {
-      parseAnthropicMessagesRequest({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }], ...extra });
+      parseAnthropicMessagesRequest({
+        model: "m",
+        max_tokens: 10,
+        messages: [{ role: "user", content: "hi" }],
+        ...extra,
+      });
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(GatewayError);
@@ -123,12 +135,19 @@ describe("OpenAI completion → Messages response", () => {
           message: {
             role: "assistant",
             content: "Let me look.",
-            tool_calls: [{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }],
+            tool_calls: [
+              { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+            ],
           },
           finish_reason: "tool_calls",
         },
       ],
-      usage: { prompt_tokens: 120, completion_tokens: 30, total_tokens: 150, prompt_tokens_details: { cached_tokens: 100 } },
+      usage: {
+        prompt_tokens: 120,
+        completion_tokens: 30,
+        total_tokens: 150,
+        prompt_tokens_details: { cached_tokens: 100 },
+      },
     });
     expect(msg).toEqual({
       id: "msg_abc",
@@ -167,37 +186,57 @@ describe("OpenAI chunks → Anthropic stream", () => {
     return stream.finalMessage();
   }
 
-  it.each(["gemini", "openai"] as const)("gives the Anthropic SDK whole tool_use blocks and usage from a %s upstream", async (kind) => {
-    const target: UpstreamTarget =
-      kind === "gemini"
-        ? { kind, baseUrl: `${mock.url}/gemini`, apiKey: "k", authStyle: "bearer", upstreamModel: "gemini-2.5-flash" }
-        : { kind, baseUrl: `${mock.url}/openai/v1`, apiKey: "k", authStyle: "bearer", upstreamModel: "gpt-4o-mini" };
-    const body = parseAnthropicMessagesRequest({
-      model: "support-summary",
-      max_tokens: 200,
-      stream: true,
-      tools: [weatherTool, { name: "get_time", input_schema: { type: "object", properties: { zone: { type: "string" } } } }],
-      messages: [{ role: "user", content: "weather and time [[mock:tool_call=*]]" }],
-    });
-    const r = await callChat(target, anthropicToOpenAIRequest(body), { signal: AbortSignal.timeout(10_000), responseModel: "support-summary" });
-    if (r.kind !== "stream") throw new Error("expected stream");
-    const events: AnthropicSseEvent[] = [];
-    for await (const ev of openAIChunksToAnthropicEvents(r.chunks, { model: "support-summary" })) events.push(ev);
+  it.each(["gemini", "openai"] as const)(
+    "gives the Anthropic SDK whole tool_use blocks and usage from a %s upstream",
+    async (kind) => {
+      const target: UpstreamTarget =
+        kind === "gemini"
+          ? { kind, baseUrl: `${mock.url}/gemini`, apiKey: "k", authStyle: "bearer", upstreamModel: "gemini-2.5-flash" }
+          : { kind, baseUrl: `${mock.url}/openai/v1`, apiKey: "k", authStyle: "bearer", upstreamModel: "gpt-4o-mini" };
+      const body = parseAnthropicMessagesRequest({
+        model: "support-summary",
+        max_tokens: 200,
+        stream: true,
+        tools: [
+          weatherTool,
+          { name: "get_time", input_schema: { type: "object", properties: { zone: { type: "string" } } } },
+        ],
+        messages: [{ role: "user", content: "weather and time [[mock:tool_call=*]]" }],
+      });
+      const r = await callChat(target, anthropicToOpenAIRequest(body), {
+        signal: AbortSignal.timeout(10_000),
+        responseModel: "support-summary",
+      });
+      if (r.kind !== "stream") throw new Error("expected stream");
+      const events: AnthropicSseEvent[] = [];
+      for await (const ev of openAIChunksToAnthropicEvents(r.chunks, { model: "support-summary" })) events.push(ev);
 
-    expect(events[0]?.event).toBe("message_start");
-    expect(events.at(-1)?.event).toBe("message_stop");
-    const final = await sdkFinalMessage(events);
-    expect(final.stop_reason).toBe("tool_use");
-    expect(final.content.map((b) => (b.type === "tool_use" ? [b.name, typeof b.input] : b.type))).toEqual([
-      ["get_weather", "object"],
-      ["get_time", "object"],
-    ]);
-    expect(final.usage.output_tokens).toBe(r.usage().outputTokens);
-  });
+      expect(events[0]?.event).toBe("message_start");
+      expect(events.at(-1)?.event).toBe("message_stop");
+      const final = await sdkFinalMessage(events);
+      expect(final.stop_reason).toBe("tool_use");
+      expect(final.content.map((b) => (b.type === "tool_use" ? [b.name, typeof b.input] : b.type))).toEqual([
+        ["get_weather", "object"],
+        ["get_time", "object"],
+      ]);
+      expect(final.usage.output_tokens).toBe(r.usage().outputTokens);
+    },
+  );
 
   it("streams text blocks and formats them as SSE", async () => {
-    const target: UpstreamTarget = { kind: "anthropic", baseUrl: `${mock.url}/anthropic`, apiKey: "k", authStyle: "bearer", upstreamModel: "claude" };
-    const body = parseAnthropicMessagesRequest({ model: "m", max_tokens: 100, stream: true, messages: [{ role: "user", content: "round trip" }] });
+    const target: UpstreamTarget = {
+      kind: "anthropic",
+      baseUrl: `${mock.url}/anthropic`,
+      apiKey: "k",
+      authStyle: "bearer",
+      upstreamModel: "claude",
+    };
+    const body = parseAnthropicMessagesRequest({
+      model: "m",
+      max_tokens: 100,
+      stream: true,
+      messages: [{ role: "user", content: "round trip" }],
+    });
     const r = await callChat(target, anthropicToOpenAIRequest(body), { signal: AbortSignal.timeout(10_000) });
     if (r.kind !== "stream") throw new Error("expected stream");
     const events: AnthropicSseEvent[] = [];

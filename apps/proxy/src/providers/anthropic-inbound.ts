@@ -13,10 +13,18 @@ import {
   type FinishReason,
 } from "./openai-types.ts";
 
-const cacheControl = z.object({ type: z.literal("ephemeral"), ttl: z.string().optional() }).strict().optional();
+const cacheControl = z
+  .object({ type: z.literal("ephemeral"), ttl: z.string().optional() })
+  .strict()
+  .optional();
 
 const textBlock = z
-  .object({ type: z.literal("text"), text: z.string(), cache_control: cacheControl, citations: z.array(z.unknown()).nullish() })
+  .object({
+    type: z.literal("text"),
+    text: z.string(),
+    cache_control: cacheControl,
+    citations: z.array(z.unknown()).nullish(),
+  })
   .strict();
 const imageBlock = z
   .object({
@@ -90,7 +98,13 @@ export const anthropicMessagesRequestSchema = z
       .discriminatedUnion("type", [
         z.object({ type: z.literal("auto"), disable_parallel_tool_use: z.boolean().optional() }).strict(),
         z.object({ type: z.literal("any"), disable_parallel_tool_use: z.boolean().optional() }).strict(),
-        z.object({ type: z.literal("tool"), name: z.string().min(1), disable_parallel_tool_use: z.boolean().optional() }).strict(),
+        z
+          .object({
+            type: z.literal("tool"),
+            name: z.string().min(1),
+            disable_parallel_tool_use: z.boolean().optional(),
+          })
+          .strict(),
         z.object({ type: z.literal("none") }).strict(),
       ])
       .optional(),
@@ -110,7 +124,9 @@ export function parseAnthropicMessagesRequest(body: unknown): AnthropicMessagesR
 }
 
 function imageUrl(block: z.infer<typeof imageBlock>): string {
-  return block.source.type === "base64" ? `data:${block.source.media_type};base64,${block.source.data}` : block.source.url;
+  return block.source.type === "base64"
+    ? `data:${block.source.media_type};base64,${block.source.data}`
+    : block.source.url;
 }
 
 function toolResultText(block: z.infer<typeof toolResultBlock>, i: number, j: number): string {
@@ -181,7 +197,13 @@ export function anthropicToOpenAIRequest(body: AnthropicMessagesRequest): ChatCo
   const tc = body.tool_choice;
   if (tc) {
     req.tool_choice =
-      tc.type === "auto" ? "auto" : tc.type === "any" ? "required" : tc.type === "none" ? "none" : { type: "function", function: { name: tc.name } };
+      tc.type === "auto"
+        ? "auto"
+        : tc.type === "any"
+          ? "required"
+          : tc.type === "none"
+            ? "none"
+            : { type: "function", function: { name: tc.name } };
     if (tc.type !== "none" && tc.disable_parallel_tool_use) req.parallel_tool_calls = false;
   }
   return req;
@@ -293,7 +315,12 @@ export async function* openAIChunksToAnthropicEvents(
           content: [],
           stop_reason: null,
           stop_sequence: null,
-          usage: { input_tokens: opts.inputTokensEstimate ?? 0, output_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: 0 },
+          usage: {
+            input_tokens: opts.inputTokensEstimate ?? 0,
+            output_tokens: 0,
+            cache_read_input_tokens: 0,
+            cache_creation_input_tokens: 0,
+          },
         },
       },
     };
@@ -315,9 +342,15 @@ export async function* openAIChunksToAnthropicEvents(
         yield* close();
         blockIndex += 1;
         open = { kind: "text" };
-        yield { event: "content_block_start", data: { type: "content_block_start", index: blockIndex, content_block: { type: "text", text: "" } } };
+        yield {
+          event: "content_block_start",
+          data: { type: "content_block_start", index: blockIndex, content_block: { type: "text", text: "" } },
+        };
       }
-      yield { event: "content_block_delta", data: { type: "content_block_delta", index: blockIndex, delta: { type: "text_delta", text: delta.content } } };
+      yield {
+        event: "content_block_delta",
+        data: { type: "content_block_delta", index: blockIndex, delta: { type: "text_delta", text: delta.content } },
+      };
     }
     for (const tc of delta.tool_calls ?? []) {
       if (!toolBlocks.has(tc.index)) {
@@ -330,7 +363,12 @@ export async function* openAIChunksToAnthropicEvents(
           data: {
             type: "content_block_start",
             index: blockIndex,
-            content_block: { type: "tool_use", id: tc.id ?? `toolu_${blockIndex}`, name: tc.function?.name ?? "", input: {} },
+            content_block: {
+              type: "tool_use",
+              id: tc.id ?? `toolu_${blockIndex}`,
+              name: tc.function?.name ?? "",
+              input: {},
+            },
           },
         };
       }
@@ -338,7 +376,11 @@ export async function* openAIChunksToAnthropicEvents(
       if (args) {
         yield {
           event: "content_block_delta",
-          data: { type: "content_block_delta", index: toolBlocks.get(tc.index), delta: { type: "input_json_delta", partial_json: args } },
+          data: {
+            type: "content_block_delta",
+            index: toolBlocks.get(tc.index),
+            delta: { type: "input_json_delta", partial_json: args },
+          },
         };
       }
     }
@@ -352,7 +394,11 @@ export async function* openAIChunksToAnthropicEvents(
     data: {
       type: "message_delta",
       delta: { stop_reason: stopReason, stop_sequence: null },
-      usage: { output_tokens: u.output_tokens, input_tokens: u.input_tokens, cache_read_input_tokens: u.cache_read_input_tokens },
+      usage: {
+        output_tokens: u.output_tokens,
+        input_tokens: u.input_tokens,
+        cache_read_input_tokens: u.cache_read_input_tokens,
+      },
     },
   };
   yield { event: "message_stop", data: { type: "message_stop" } };
@@ -371,7 +417,11 @@ const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
 };
 
 /** Any error → Anthropic's error shape, with the gateway's code kept alongside for debugging. */
-export function toAnthropicError(err: unknown): { status: number; headers: Record<string, string>; body: Record<string, unknown> } {
+export function toAnthropicError(err: unknown): {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+} {
   const { status, body, headers } = toOpenAIError(err);
   return {
     status,

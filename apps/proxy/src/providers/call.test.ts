@@ -23,7 +23,13 @@ beforeEach(() => {
 
 function targets(): Record<string, UpstreamTarget> {
   return {
-    openai: { kind: "openai", baseUrl: `${mock.url}/openai/v1`, apiKey: "sk-mock", authStyle: "bearer", upstreamModel: "gpt-4o-mini" },
+    openai: {
+      kind: "openai",
+      baseUrl: `${mock.url}/openai/v1`,
+      apiKey: "sk-mock",
+      authStyle: "bearer",
+      upstreamModel: "gpt-4o-mini",
+    },
     azure: {
       kind: "openai_compatible",
       baseUrl: `${mock.url}/azure`,
@@ -32,8 +38,20 @@ function targets(): Record<string, UpstreamTarget> {
       apiVersion: "2024-10-21",
       upstreamModel: "gpt4o-deployment",
     },
-    anthropic: { kind: "anthropic", baseUrl: `${mock.url}/anthropic`, apiKey: "sk-ant-mock", authStyle: "bearer", upstreamModel: "claude-sonnet-4-5" },
-    gemini: { kind: "gemini", baseUrl: `${mock.url}/gemini`, apiKey: "AIza-mock", authStyle: "bearer", upstreamModel: "gemini-2.5-flash" },
+    anthropic: {
+      kind: "anthropic",
+      baseUrl: `${mock.url}/anthropic`,
+      apiKey: "sk-ant-mock",
+      authStyle: "bearer",
+      upstreamModel: "claude-sonnet-4-5",
+    },
+    gemini: {
+      kind: "gemini",
+      baseUrl: `${mock.url}/gemini`,
+      apiKey: "AIza-mock",
+      authStyle: "bearer",
+      upstreamModel: "gemini-2.5-flash",
+    },
   };
 }
 const kinds = ["openai", "azure", "anthropic", "gemini"] as const;
@@ -49,8 +67,17 @@ const ask = (text: string, extra: Partial<ChatCompletionRequest> = {}): ChatComp
   ...extra,
 });
 const weatherTools: FunctionTool[] = [
-  { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } },
-  { type: "function", function: { name: "get_time", parameters: { type: "object", properties: { zone: { type: "string" } } } } },
+  {
+    type: "function",
+    function: {
+      name: "get_weather",
+      parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+    },
+  },
+  {
+    type: "function",
+    function: { name: "get_time", parameters: { type: "object", properties: { zone: { type: "string" } } } },
+  },
 ];
 
 async function drain(chunks: AsyncIterable<ChatCompletionChunk>): Promise<ChatCompletionChunk[]> {
@@ -71,7 +98,10 @@ async function failureOf(p: Promise<unknown>): Promise<UpstreamError> {
 
 describe.each(kinds)("callChat via %s", (kind) => {
   it("returns a completion with the provider's usage and the response model name", async () => {
-    const r = await callChat(target(kind), ask("Summarise the quarterly report"), { signal: signal(), responseModel: "support-summary" });
+    const r = await callChat(target(kind), ask("Summarise the quarterly report"), {
+      signal: signal(),
+      responseModel: "support-summary",
+    });
     if (r.kind !== "json") throw new Error("expected json");
     expect(r.completion.model).toBe("support-summary");
     expect(r.completion.choices[0]?.message.content).toContain("Summarise the quarterly report");
@@ -81,7 +111,7 @@ describe.each(kinds)("callChat via %s", (kind) => {
     expect(r.completion.usage?.total_tokens).toBe(r.usage.inputTokens + r.usage.outputTokens);
     const [logged] = mock.requests();
     expect(logged?.authPresent).toBe(true);
-    expect(JSON.stringify(logged)).not.toContain("mock\""); // the key value is never recorded
+    expect(JSON.stringify(logged)).not.toContain('mock"'); // the key value is never recorded
   });
 
   it("streams without a usage chunk when the client did not ask, yet knows the usage", async () => {
@@ -99,7 +129,9 @@ describe.each(kinds)("callChat via %s", (kind) => {
   });
 
   it("ends with exactly one usage chunk when the client asked for it", async () => {
-    const r = await callChat(target(kind), ask("count me", { stream: true, stream_options: { include_usage: true } }), { signal: signal() });
+    const r = await callChat(target(kind), ask("count me", { stream: true, stream_options: { include_usage: true } }), {
+      signal: signal(),
+    });
     if (r.kind !== "stream") throw new Error("expected stream");
     const chunks = await drain(r.chunks);
     const withUsage = chunks.filter((c) => c.usage);
@@ -110,9 +142,13 @@ describe.each(kinds)("callChat via %s", (kind) => {
   });
 
   it("streams parallel tool calls that the OpenAI SDK accumulates into whole calls", async () => {
-    const forced = await callChat(target(kind), ask("weather and time please [[mock:tool_call=*]]", { stream: true, tools: weatherTools }), {
-      signal: signal(),
-    });
+    const forced = await callChat(
+      target(kind),
+      ask("weather and time please [[mock:tool_call=*]]", { stream: true, tools: weatherTools }),
+      {
+        signal: signal(),
+      },
+    );
     if (forced.kind !== "stream") throw new Error("expected stream");
     const forcedChunks = await drain(forced.chunks);
     // fromReadableStream reads newline-delimited chunks and runs the SDK's own delta accumulation.
@@ -127,7 +163,10 @@ describe.each(kinds)("callChat via %s", (kind) => {
     const final = await sdkStream.finalChatCompletion();
     const msg = final.choices[0]?.message;
     expect(final.choices[0]?.finish_reason).toBe("tool_calls");
-    expect(msg?.tool_calls?.map((t) => (t.type === "function" ? t.function.name : ""))).toEqual(["get_weather", "get_time"]);
+    expect(msg?.tool_calls?.map((t) => (t.type === "function" ? t.function.name : ""))).toEqual([
+      "get_weather",
+      "get_time",
+    ]);
     for (const t of msg?.tool_calls ?? []) {
       expect(t.id).toBeTruthy();
       if (t.type === "function") expect(JSON.parse(t.function.arguments)).toEqual(expect.any(Object));
@@ -142,9 +181,13 @@ describe.each(kinds)("callChat via %s", (kind) => {
     expect(r.usage.outputTokens).toBeGreaterThan(0);
     expect(r.completion.usage?.prompt_tokens).toBe(r.usage.inputTokens);
 
-    const s = await callChat(target(kind), ask("no usage stream [[mock:no_usage]]", { stream: true, stream_options: { include_usage: true } }), {
-      signal: signal(),
-    });
+    const s = await callChat(
+      target(kind),
+      ask("no usage stream [[mock:no_usage]]", { stream: true, stream_options: { include_usage: true } }),
+      {
+        signal: signal(),
+      },
+    );
     if (s.kind !== "stream") throw new Error("expected stream");
     const chunks = await drain(s.chunks);
     expect(s.usage().estimated).toBe(true);
@@ -152,9 +195,13 @@ describe.each(kinds)("callChat via %s", (kind) => {
   });
 
   it("throws connection_error from the iterator when the stream is cut, and still estimates usage", async () => {
-    const r = await callChat(target(kind), ask("a long answer that will be cut [[mock:cut_after=5,chunk_size=4]]", { stream: true }), {
-      signal: signal(),
-    });
+    const r = await callChat(
+      target(kind),
+      ask("a long answer that will be cut [[mock:cut_after=5,chunk_size=4]]", { stream: true }),
+      {
+        signal: signal(),
+      },
+    );
     if (r.kind !== "stream") throw new Error("expected stream");
     const received: ChatCompletionChunk[] = [];
     const err = await failureOf(
@@ -169,7 +216,9 @@ describe.each(kinds)("callChat via %s", (kind) => {
   });
 
   it("throws the provider's in-stream error event as an upstream failure", async () => {
-    const r = await callChat(target(kind), ask("oops [[mock:stream_error,cut_after=2]]", { stream: true }), { signal: signal() });
+    const r = await callChat(target(kind), ask("oops [[mock:stream_error,cut_after=2]]", { stream: true }), {
+      signal: signal(),
+    });
     if (r.kind !== "stream") throw new Error("expected stream");
     const err = await failureOf(drain(r.chunks));
     expect(err.failure).toBe("server_error");
@@ -202,7 +251,9 @@ describe.each(kinds)("callChat via %s", (kind) => {
 
 describe("callChat outside the happy path", () => {
   it("times out a non-streaming call whose response does not start within the TTFT limit", async () => {
-    const err = await failureOf(callChat(target("openai"), ask("[[mock:delay_ms=5000]]"), { signal: signal(), ttftTimeoutMs: 50 }));
+    const err = await failureOf(
+      callChat(target("openai"), ask("[[mock:delay_ms=5000]]"), { signal: signal(), ttftTimeoutMs: 50 }),
+    );
     expect(err.failure).toBe("timeout");
   });
 
@@ -212,14 +263,20 @@ describe("callChat outside the happy path", () => {
     setTimeout(() => ac.abort(), 20);
     expect(await failureOf(p)).toMatchObject({ failure: "connection_error", aborted: true });
 
-    const t = await failureOf(callChat(target("gemini"), ask("[[mock:delay_ms=5000]]"), { signal: AbortSignal.timeout(30) }));
+    const t = await failureOf(
+      callChat(target("gemini"), ask("[[mock:delay_ms=5000]]"), { signal: AbortSignal.timeout(30) }),
+    );
     expect(t).toMatchObject({ failure: "timeout", aborted: true });
   });
 
   it("stops the upstream stream when the consumer leaves early", async () => {
-    const r = await callChat(target("openai"), ask("leave early please, this is long text [[mock:chunk_size=2,chunk_delay_ms=20]]", { stream: true }), {
-      signal: signal(),
-    });
+    const r = await callChat(
+      target("openai"),
+      ask("leave early please, this is long text [[mock:chunk_size=2,chunk_delay_ms=20]]", { stream: true }),
+      {
+        signal: signal(),
+      },
+    );
     if (r.kind !== "stream") throw new Error("expected stream");
     for await (const c of r.chunks) {
       void c;
@@ -229,21 +286,29 @@ describe("callChat outside the happy path", () => {
   });
 
   it("rejects what the provider cannot carry before any upstream call", async () => {
-    await expect(callChat(target("anthropic"), ask("hi", { n: 2 }), { signal: signal() })).rejects.toBeInstanceOf(GatewayError);
+    await expect(callChat(target("anthropic"), ask("hi", { n: 2 }), { signal: signal() })).rejects.toBeInstanceOf(
+      GatewayError,
+    );
     expect(mock.requests()).toHaveLength(0);
   });
 
   it("maps a refused connection to connection_error", async () => {
     const closed = await startMockProvider();
     await closed.close();
-    const err = await failureOf(callChat({ ...target("openai"), baseUrl: `${closed.url}/openai/v1` }, ask("hi"), { signal: signal() }));
+    const err = await failureOf(
+      callChat({ ...target("openai"), baseUrl: `${closed.url}/openai/v1` }, ask("hi"), { signal: signal() }),
+    );
     expect(err.failure).toBe("connection_error");
   });
 
   it("forwards a forced tool choice and returns the call", async () => {
-    const r = await callChat(target("gemini"), ask("weather?", { tools: weatherTools, tool_choice: { type: "function", function: { name: "get_time" } } }), {
-      signal: signal(),
-    });
+    const r = await callChat(
+      target("gemini"),
+      ask("weather?", { tools: weatherTools, tool_choice: { type: "function", function: { name: "get_time" } } }),
+      {
+        signal: signal(),
+      },
+    );
     if (r.kind !== "json") throw new Error("expected json");
     expect(r.completion.choices[0]?.finish_reason).toBe("tool_calls");
     expect(r.completion.choices[0]?.message.tool_calls?.[0]?.function.name).toBe("get_time");
@@ -252,9 +317,13 @@ describe("callChat outside the happy path", () => {
 
 describe("callEmbeddings", () => {
   it.each(["openai", "azure", "gemini"] as const)("returns vectors and usage via %s", async (kind) => {
-    const { response, usage } = await callEmbeddings(target(kind), { model: "emb", input: ["refund policy", "refund policy"], dimensions: 32 }, {
-      signal: signal(),
-    });
+    const { response, usage } = await callEmbeddings(
+      target(kind),
+      { model: "emb", input: ["refund policy", "refund policy"], dimensions: 32 },
+      {
+        signal: signal(),
+      },
+    );
     expect(response.data).toHaveLength(2);
     expect(response.data[0]?.embedding).toEqual(response.data[1]?.embedding);
     expect((response.data[0]?.embedding as number[]).length).toBe(32);

@@ -55,14 +55,22 @@ function newContext(target: UpstreamTarget, opts: CallOptions): ChunkContext {
 
 async function failFromResponse(
   target: UpstreamTarget,
-  res: { status: number; headers: Record<string, string | string[] | undefined>; body: Parameters<typeof readBoundedText>[0] },
+  res: {
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Parameters<typeof readBoundedText>[0];
+  },
   deadline: FirstByteDeadline,
 ): Promise<never> {
   const text = await readBoundedText(res.body, deadline);
   throw adapterFor(target.kind).mapError(res.status, text, res.headers);
 }
 
-export async function callChat(target: UpstreamTarget, req: ChatCompletionRequest, opts: CallOptions): Promise<ChatResult> {
+export async function callChat(
+  target: UpstreamTarget,
+  req: ChatCompletionRequest,
+  opts: CallOptions,
+): Promise<ChatResult> {
   const adapter = adapterFor(target.kind);
   // Build first: an unmappable request is the client's 400 and must not cost an upstream call.
   const httpReq = adapter.buildChatRequest(target, req);
@@ -83,7 +91,8 @@ export async function callChat(target: UpstreamTarget, req: ChatCompletionReques
     try {
       const text = await readBoundedJson(res.body, deadline);
       const json = safeJson(text);
-      if (json === undefined) throw new UpstreamError("server_error", `${target.kind} sent a response that is not JSON`);
+      if (json === undefined)
+        throw new UpstreamError("server_error", `${target.kind} sent a response that is not JSON`);
       const { completion, usage } = adapter.parseChatResponse(json, ctx);
       const final = usage ?? (await estimateCompletionUsage(req, completion));
       if (!completion.usage) completion.usage = toCompletionUsage(final);
@@ -197,7 +206,10 @@ function carriesOutput(chunk: ChatCompletionChunk): boolean {
   );
 }
 
-async function readBoundedJson(body: Parameters<typeof readBoundedText>[0], deadline: FirstByteDeadline): Promise<string> {
+async function readBoundedJson(
+  body: Parameters<typeof readBoundedText>[0],
+  deadline: FirstByteDeadline,
+): Promise<string> {
   try {
     return await body.text();
   } catch (err) {

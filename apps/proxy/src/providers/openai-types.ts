@@ -8,9 +8,7 @@ const textPartSchema = z.object({ type: z.literal("text"), text: z.string() }).s
 const imagePartSchema = z
   .object({
     type: z.literal("image_url"),
-    image_url: z
-      .object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() })
-      .strict(),
+    image_url: z.object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }).strict(),
   })
   .strict();
 // Accepted so OpenAI upstreams get them; adapters that cannot carry them reject with a 400.
@@ -137,7 +135,10 @@ export const chatCompletionRequestSchema = z
     max_completion_tokens: z.number().int().positive().nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
     seed: z.number().int().nullable().optional(),
     n: z.number().int().min(1).max(128).nullable().optional(),
     stream: z.boolean().nullable().optional(),

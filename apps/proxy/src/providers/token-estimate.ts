@@ -43,6 +43,9 @@ export async function estimateChatInputTokens(req: ChatCompletionRequest): Promi
   return text + 3 * req.messages.length + 3;
 }
 
-export async function estimateOutputTokens(text: string, toolCalls: { name: string; arguments: string }[]): Promise<number> {
+export async function estimateOutputTokens(
+  text: string,
+  toolCalls: { name: string; arguments: string }[],
+): Promise<number> {
   return countTokens([text, ...toolCalls.flatMap((t) => [t.name, t.arguments])].join("\n"));
 }

@@ -34,12 +34,7 @@ export interface Usage {
 }
 
 export type FailureKind =
-  | "timeout"
-  | "rate_limited"
-  | "server_error"
-  | "connection_error"
-  | "invalid_output"
-  | "client_error";
+  "timeout" | "rate_limited" | "server_error" | "connection_error" | "invalid_output" | "client_error";
 
 /** A failed upstream call. `message` is safe to show clients: it never carries keys or request bodies. */
 export class UpstreamError extends Error {
@@ -97,7 +92,11 @@ export interface ProviderAdapter {
   /** An HTTP error response → UpstreamError (status, provider code, Retry-After). */
   mapError(status: number, bodyText: string, headers: Record<string, string | string[] | undefined>): UpstreamError;
   buildEmbeddingsRequest(target: UpstreamTarget, req: EmbeddingsRequest): UpstreamHttpRequest;
-  parseEmbeddingsResponse(json: unknown, req: EmbeddingsRequest, target: UpstreamTarget): {
+  parseEmbeddingsResponse(
+    json: unknown,
+    req: EmbeddingsRequest,
+    target: UpstreamTarget,
+  ): {
     response: EmbeddingsResponse;
     usage: Usage | null;
   };

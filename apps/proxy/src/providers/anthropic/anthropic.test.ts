@@ -39,7 +39,10 @@ describe("anthropic request transform", () => {
   it("fills the max_tokens Anthropic requires and carries JSON mode as an instruction with the schema", () => {
     const body = anthropicAdapter.buildChatRequest(target, {
       ...plain,
-      response_format: { type: "json_schema", json_schema: { name: "s", schema: { type: "object", properties: { a: { type: "string" } } } } },
+      response_format: {
+        type: "json_schema",
+        json_schema: { name: "s", schema: { type: "object", properties: { a: { type: "string" } } } },
+      },
     }).body as Record<string, unknown>;
     expect(body.max_tokens).toBe(4096);
     expect(body.system).toContain('{"type":"object","properties":{"a":{"type":"string"}}}');
@@ -71,7 +74,11 @@ describe("anthropic request transform", () => {
       model: "m",
       messages: [
         { role: "user", content: "x" },
-        { role: "assistant", content: null, tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{oops" } }] },
+        {
+          role: "assistant",
+          content: null,
+          tool_calls: [{ id: "t", type: "function", function: { name: "f", arguments: "{oops" } }],
+        },
       ],
     });
     expect(err.param).toBe("messages[1].tool_calls[0].function.arguments");
@@ -80,15 +87,25 @@ describe("anthropic request transform", () => {
 
 describe("anthropic response transform", () => {
   it("maps text, end_turn and usage with cache reads counted into prompt tokens", () => {
-    const { completion, usage } = anthropicAdapter.parseChatResponse(loadJsonFixture("anthropic", "response-text.json"), testContext);
+    const { completion, usage } = anthropicAdapter.parseChatResponse(
+      loadJsonFixture("anthropic", "response-text.json"),
+      testContext,
+    );
     expect(completion.choices[0]?.message.content).toBe("Hello! How can I help you today?");
     expect(completion.choices[0]?.finish_reason).toBe("stop");
     expect(usage).toEqual({ inputTokens: 2060, outputTokens: 10, cachedTokens: 2048, estimated: false });
-    expect(completion.usage).toMatchObject({ prompt_tokens: 2060, completion_tokens: 10, prompt_tokens_details: { cached_tokens: 2048 } });
+    expect(completion.usage).toMatchObject({
+      prompt_tokens: 2060,
+      completion_tokens: 10,
+      prompt_tokens_details: { cached_tokens: 2048 },
+    });
   });
 
   it("maps parallel tool_use blocks to tool_calls", () => {
-    const { completion } = anthropicAdapter.parseChatResponse(loadJsonFixture("anthropic", "response-tool-use.json"), testContext);
+    const { completion } = anthropicAdapter.parseChatResponse(
+      loadJsonFixture("anthropic", "response-tool-use.json"),
+      testContext,
+    );
     const msg = completion.choices[0]?.message;
     expect(completion.choices[0]?.finish_reason).toBe("tool_calls");
     expect(msg?.content).toBe("I'll check the weather in both cities.");
@@ -101,14 +118,22 @@ describe("anthropic response transform", () => {
 
 describe("anthropic stream transform", () => {
   it("turns the event sequence into text deltas with a finish reason and final usage", async () => {
-    const { chunks, transform } = await transformRecordedStream(anthropicAdapter, loadFixture("anthropic", "stream-text.sse"), plain);
+    const { chunks, transform } = await transformRecordedStream(
+      anthropicAdapter,
+      loadFixture("anthropic", "stream-text.sse"),
+      plain,
+    );
     expect(assemble(chunks)).toMatchObject({ content: "Hello!", finishReason: "stop", roles: ["assistant"] });
     expect(transform.finished).toBe(true);
     expect(transform.usage()).toEqual({ inputTokens: 25, outputTokens: 15, cachedTokens: 0, estimated: false });
   });
 
   it("numbers tool calls from 0 although Anthropic numbers them after the text block", async () => {
-    const { chunks, transform } = await transformRecordedStream(anthropicAdapter, loadFixture("anthropic", "stream-tool-use.sse"), plain);
+    const { chunks, transform } = await transformRecordedStream(
+      anthropicAdapter,
+      loadFixture("anthropic", "stream-tool-use.sse"),
+      plain,
+    );
     const a = assemble(chunks);
     expect(a.content).toBe("Okay, let's check the weather for both cities:");
     expect(a.finishReason).toBe("tool_calls");
@@ -137,7 +162,9 @@ describe("anthropic error mapping", () => {
 
   it("maps 429 with an HTTP-date Retry-After", () => {
     const at = new Date(Date.now() + 30_000).toUTCString();
-    const err = anthropicAdapter.mapError(429, loadFixture("anthropic", "error-rate-limit.json"), { "retry-after": at });
+    const err = anthropicAdapter.mapError(429, loadFixture("anthropic", "error-rate-limit.json"), {
+      "retry-after": at,
+    });
     expect(err.failure).toBe("rate_limited");
     expect(err.retryAfterMs).toBeGreaterThan(25_000);
     expect(err.retryAfterMs).toBeLessThanOrEqual(30_000);
@@ -153,6 +180,8 @@ describe("anthropic error mapping", () => {
 
 describe("anthropic embeddings", () => {
   it("are refused as a client error", () => {
-    expect(() => anthropicAdapter.buildEmbeddingsRequest(target, { model: "e", input: "x" })).toThrow(/not supported by provider anthropic/);
+    expect(() => anthropicAdapter.buildEmbeddingsRequest(target, { model: "e", input: "x" })).toThrow(
+      /not supported by provider anthropic/,
+    );
   });
 });

@@ -20,7 +20,9 @@ export const openAICompatibleAdapter: ProviderAdapter = createOpenAIWireAdapter(
   kind: "openai_compatible",
   label: "openai_compatible",
   chatUrl: (t) =>
-    t.authStyle === "api-key" ? azurePath(t, "chat/completions") : withApiVersion(joinUrl(t.baseUrl, "/chat/completions"), t),
+    t.authStyle === "api-key"
+      ? azurePath(t, "chat/completions")
+      : withApiVersion(joinUrl(t.baseUrl, "/chat/completions"), t),
   embeddingsUrl: (t) =>
     t.authStyle === "api-key" ? azurePath(t, "embeddings") : withApiVersion(joinUrl(t.baseUrl, "/embeddings"), t),
   authHeaders: (t): Record<string, string> =>

@@ -9,11 +9,21 @@ const req: ChatCompletionRequest = { model: "route", messages: [{ role: "user", 
 
 describe("openai-compatible", () => {
   it("calls {base}/chat/completions with a bearer key and the upstream model", () => {
-    const t: UpstreamTarget = { kind: "openai_compatible", baseUrl: "https://api.groq.com/openai/v1", apiKey: "gsk_x", authStyle: "bearer", upstreamModel: "llama-3.3-70b-versatile" };
+    const t: UpstreamTarget = {
+      kind: "openai_compatible",
+      baseUrl: "https://api.groq.com/openai/v1",
+      apiKey: "gsk_x",
+      authStyle: "bearer",
+      upstreamModel: "llama-3.3-70b-versatile",
+    };
     const r = openAICompatibleAdapter.buildChatRequest(t, req);
     expect(r.url).toBe("https://api.groq.com/openai/v1/chat/completions");
     expect(r.headers.authorization).toBe("Bearer gsk_x");
-    expect(r.body).toMatchObject({ model: "llama-3.3-70b-versatile", stream: true, stream_options: { include_usage: true } });
+    expect(r.body).toMatchObject({
+      model: "llama-3.3-70b-versatile",
+      stream: true,
+      stream_options: { include_usage: true },
+    });
   });
 
   it("calls Azure deployments with the api-key header, api-version and no model in the body", () => {
@@ -26,23 +36,33 @@ describe("openai-compatible", () => {
       upstreamModel: "gpt-4o-prod",
     };
     const r = openAICompatibleAdapter.buildChatRequest(t, req);
-    expect(r.url).toBe("https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21");
+    expect(r.url).toBe(
+      "https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/chat/completions?api-version=2024-10-21",
+    );
     expect(r.headers["api-key"]).toBe("azkey");
     expect(r.headers).not.toHaveProperty("authorization");
     expect(r.body).not.toHaveProperty("model");
     const e = openAICompatibleAdapter.buildEmbeddingsRequest(t, { model: "emb", input: "x" });
-    expect(e.url).toBe("https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/embeddings?api-version=2024-10-21");
+    expect(e.url).toBe(
+      "https://myres.openai.azure.com/openai/deployments/gpt-4o-prod/embeddings?api-version=2024-10-21",
+    );
   });
 
   it("reads an Azure stream with its prompt-filter preamble and content-filter fields", async () => {
-    const { chunks, transform } = await transformRecordedStream(openAICompatibleAdapter, loadFixture("openai-compatible", "azure-stream.sse"), req);
+    const { chunks, transform } = await transformRecordedStream(
+      openAICompatibleAdapter,
+      loadFixture("openai-compatible", "azure-stream.sse"),
+      req,
+    );
     expect(assemble(chunks)).toMatchObject({ content: "Hi", finishReason: "stop" });
     expect(transform.finished).toBe(true);
     expect(transform.usage()).toEqual({ inputTokens: 8, outputTokens: 1, cachedTokens: 0, estimated: false });
   });
 
   it("maps Azure's 429 (numeric-string code) with its Retry-After", () => {
-    const err = openAICompatibleAdapter.mapError(429, loadFixture("openai-compatible", "azure-error-429.json"), { "retry-after": "6" });
+    const err = openAICompatibleAdapter.mapError(429, loadFixture("openai-compatible", "azure-error-429.json"), {
+      "retry-after": "6",
+    });
     expect(err).toMatchObject({ failure: "rate_limited", retryAfterMs: 6000, providerCode: "429" });
   });
 });

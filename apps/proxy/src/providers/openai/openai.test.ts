@@ -34,7 +34,10 @@ describe("openai request transform", () => {
 
 describe("openai response transform", () => {
   it("reads text, finish reason and usage with cached tokens", () => {
-    const { completion, usage } = openAIAdapter.parseChatResponse(loadJsonFixture("openai", "response-text.json"), testContext);
+    const { completion, usage } = openAIAdapter.parseChatResponse(
+      loadJsonFixture("openai", "response-text.json"),
+      testContext,
+    );
     expect(completion.model).toBe("route-model");
     expect(completion.choices[0]?.message.content).toMatch(/wooden boardwalk/);
     expect(completion.choices[0]?.finish_reason).toBe("stop");
@@ -42,7 +45,10 @@ describe("openai response transform", () => {
   });
 
   it("reads parallel tool calls", () => {
-    const { completion } = openAIAdapter.parseChatResponse(loadJsonFixture("openai", "response-tools-parallel.json"), testContext);
+    const { completion } = openAIAdapter.parseChatResponse(
+      loadJsonFixture("openai", "response-tools-parallel.json"),
+      testContext,
+    );
     const msg = completion.choices[0]?.message;
     expect(msg?.content).toBeNull();
     expect(msg?.tool_calls?.map((t) => [t.id, t.function.name, JSON.parse(t.function.arguments)])).toEqual([
@@ -53,13 +59,19 @@ describe("openai response transform", () => {
   });
 
   it("treats a payload without choices as a server failure", () => {
-    expect(() => openAIAdapter.parseChatResponse({ id: "x", object: "chat.completion" }, testContext)).toThrow(UpstreamError);
+    expect(() => openAIAdapter.parseChatResponse({ id: "x", object: "chat.completion" }, testContext)).toThrow(
+      UpstreamError,
+    );
   });
 });
 
 describe("openai stream transform", () => {
   it("passes text deltas through, takes usage from the final chunk and ends at [DONE]", async () => {
-    const { chunks, transform } = await transformRecordedStream(openAIAdapter, loadFixture("openai", "stream-text.sse"), plain);
+    const { chunks, transform } = await transformRecordedStream(
+      openAIAdapter,
+      loadFixture("openai", "stream-text.sse"),
+      plain,
+    );
     expect(assemble(chunks)).toMatchObject({ content: "Hello there!", finishReason: "stop", roles: ["assistant"] });
     expect(chunks.every((c) => c.model === "route-model" && c.object === "chat.completion.chunk")).toBe(true);
     expect(transform.finished).toBe(true);
@@ -67,7 +79,11 @@ describe("openai stream transform", () => {
   });
 
   it("keeps parallel tool-call deltas with their index, id, name and argument fragments", async () => {
-    const { chunks } = await transformRecordedStream(openAIAdapter, loadFixture("openai", "stream-tools-parallel.sse"), plain);
+    const { chunks } = await transformRecordedStream(
+      openAIAdapter,
+      loadFixture("openai", "stream-tools-parallel.sse"),
+      plain,
+    );
     const a = assemble(chunks);
     expect(a.finishReason).toBe("tool_calls");
     expect(a.toolCalls).toEqual([
@@ -77,7 +93,9 @@ describe("openai stream transform", () => {
   });
 
   it("throws an in-stream error event as a server failure", async () => {
-    await expect(transformRecordedStream(openAIAdapter, loadFixture("openai", "stream-error.sse"), plain)).rejects.toMatchObject({
+    await expect(
+      transformRecordedStream(openAIAdapter, loadFixture("openai", "stream-error.sse"), plain),
+    ).rejects.toMatchObject({
       failure: "server_error",
     });
   });
@@ -91,8 +109,16 @@ describe("openai stream transform", () => {
 
 describe("openai error mapping", () => {
   it("maps 429 to rate_limited with retry-after-ms preferred over Retry-After", () => {
-    const err = openAIAdapter.mapError(429, loadFixture("openai", "error-429.json"), { "retry-after": "1", "retry-after-ms": "120" });
-    expect(err).toMatchObject({ failure: "rate_limited", status: 429, retryAfterMs: 120, providerCode: "rate_limit_exceeded" });
+    const err = openAIAdapter.mapError(429, loadFixture("openai", "error-429.json"), {
+      "retry-after": "1",
+      "retry-after-ms": "120",
+    });
+    expect(err).toMatchObject({
+      failure: "rate_limited",
+      status: 429,
+      retryAfterMs: 120,
+      providerCode: "rate_limit_exceeded",
+    });
   });
 
   it("maps a 400 to client_error and keeps the provider code", () => {
@@ -101,11 +127,20 @@ describe("openai error mapping", () => {
   });
 
   it("maps 5xx with an HTML body to server_error", () => {
-    expect(openAIAdapter.mapError(502, "<html>Bad gateway</html>", {})).toMatchObject({ failure: "server_error", status: 502 });
+    expect(openAIAdapter.mapError(502, "<html>Bad gateway</html>", {})).toMatchObject({
+      failure: "server_error",
+      status: 502,
+    });
   });
 
   it("never echoes a key that a provider message contains", () => {
-    const body = JSON.stringify({ error: { message: "Incorrect API key provided: sk-proj-abcdefghijklmnop1234", type: "invalid_request_error", code: "invalid_api_key" } });
+    const body = JSON.stringify({
+      error: {
+        message: "Incorrect API key provided: sk-proj-abcdefghijklmnop1234",
+        type: "invalid_request_error",
+        code: "invalid_api_key",
+      },
+    });
     const err = openAIAdapter.mapError(401, body, {});
     expect(err.message).not.toContain("abcdefghijklmnop1234");
     expect(err.failure).toBe("client_error");
