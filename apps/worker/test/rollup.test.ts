@@ -192,6 +192,35 @@ describe("rollup", () => {
     expect(daily[0]).toMatchObject({ requests: 3, successes: 2, cost_micros: "175", feedback_accepted: 1 });
   });
 
+  it("updates only the daily buckets whose hours changed, leaving the others as a full rebuild would", async () => {
+    const tenantId = await createTenant(pool);
+    const stateName = `test:${tenantId}`;
+    await insertLogs(pool, tenantId, [
+      { createdAt: at("2026-03-12T09:10:00Z"), model: "model-a", costMicros: 1 },
+      { createdAt: at("2026-03-12T09:20:00Z"), model: "model-b", costMicros: 2 },
+      { createdAt: at("2026-03-12T15:20:00Z"), model: "model-b", costMicros: 4 },
+    ]);
+    await runRollup(pool, { now: at("2026-03-12T16:00:00Z"), tenantId, stateName });
+    await insertLogs(pool, tenantId, [{ createdAt: at("2026-03-12T15:55:00Z"), model: "model-a", costMicros: 8 }]);
+    const r = await runRollup(pool, { now: at("2026-03-12T16:01:00Z"), tenantId, stateName });
+    expect(r.dailyUpserted).toBe(1); // model-a's day row; model-b's is untouched
+    const daily = await rollupRows(pool, "rollups_daily", tenantId);
+    expect(daily.map((d) => [d.model, d.requests, d.cost_micros])).toEqual([
+      ["model-a", 2, "9"],
+      ["model-b", 2, "6"],
+    ]);
+    // A reconcile rebuilds every daily bucket of the day from scratch and finds nothing to change.
+    await insertLogs(pool, tenantId, [{ createdAt: at("2026-03-12T11:00:00Z"), model: "model-c", costMicros: 16 }]);
+    await runRollup(pool, { now: at("2026-03-12T16:02:00Z"), tenantId, stateName, mode: "reconcile" });
+    expect(
+      (await rollupRows(pool, "rollups_daily", tenantId)).map((d) => [d.model, d.requests, d.cost_micros]),
+    ).toEqual([
+      ["model-a", 2, "9"],
+      ["model-b", 2, "6"],
+      ["model-c", 1, "16"],
+    ]);
+  });
+
   it("recomputes an hour a writer marked dirty, however late, and clears the mark", async () => {
     const tenantId = await createTenant(pool);
     const stateName = `test:${tenantId}`;

@@ -23,6 +23,8 @@ export const DEFAULT_RECONCILE_HOURS = 48;
 /** Days recomputed per transaction: bounds the advisory locks held and the statement size. */
 const DAYS_PER_TRANSACTION = 31;
 const HOUR_MS = 3_600_000;
+/** Above this many changed hourly buckets, recomputing whole days is cheaper than filtering them. */
+const MAX_FILTERED_DAILY_DIMS = 500;
 const DAY_MS = 86_400_000;
 
 const DIMS = ["bucket_start", "app_id", "environment", "api_key_id", "route_name", "model", "workflow"] as const;
@@ -183,7 +185,23 @@ const joinOn = (a: string, b: string) =>
  * The shared tail of both statements: `agg` (scalar sums per dims), `errs`, `lat`, `ttft` CTEs are given;
  * this joins them, keeps hours that pass the retention guard, upserts changed rows and deletes vanished ones.
  */
-function upsertTail(table: "rollups_hourly" | "rollups_daily", guardedPeriods: string): string {
+/** The six dimensions of a bucket besides its time, as a SQL row value over `alias`. */
+const bucketDims = (alias: string) =>
+  `(${DIMS.filter((d) => d !== "bucket_start")
+    .map((d) => `${alias}.${d}`)
+    .join(", ")})`;
+
+/** SQL: `alias`'s dimensions are among those listed in the jsonb parameter `param` (NULL: any dimensions). */
+const dimsIn = (alias: string, param: string) =>
+  `(${param}::jsonb IS NULL OR ${bucketDims(alias)} IN (
+     SELECT x->>0, x->>1, x->>2, x->>3, x->>4, x->>5 FROM jsonb_array_elements(${param}::jsonb) x))`;
+
+function upsertTail(
+  table: "rollups_hourly" | "rollups_daily",
+  guardedPeriods: string,
+  opts: { deleteScope?: string; returnChangedDims?: boolean } = {},
+): string {
+  const dimCols = DIMS.filter((d) => d !== "bucket_start").join(", ");
   const insertCols = [...KEY_COLS, ...VALUE_COLS, "updated_at"].join(", ");
   const updates = [...VALUE_COLS, "updated_at"].map((c) => `${c} = EXCLUDED.${c}`).join(", ");
   const changed = `(${VALUE_COLS.map((c) => `r.${c}`).join(", ")}) IS DISTINCT FROM (${VALUE_COLS.map((c) => `EXCLUDED.${c}`).join(", ")})`;
@@ -209,15 +227,23 @@ function upsertTail(table: "rollups_hourly" | "rollups_daily", guardedPeriods: s
     FROM computed c WHERE c.bucket_start IN (SELECT p FROM guard)
     ON CONFLICT (${KEY_COLS.join(", ")}) DO UPDATE SET ${updates}
     WHERE ${changed}
-    RETURNING 1
+    RETURNING ${dimCols}
   ),
   del AS (
     DELETE FROM ${table} r
-    WHERE r.tenant_id = $1 AND r.bucket_start IN (SELECT p FROM guard)
+    WHERE r.tenant_id = $1 AND r.bucket_start IN (SELECT p FROM guard) AND ${opts.deleteScope ?? "true"}
       AND NOT EXISTS (SELECT 1 FROM computed c WHERE ${joinOn("c", "r")})
-    RETURNING 1
+    RETURNING ${dimCols}
   )
   SELECT (SELECT count(*) FROM ins)::int AS upserted, (SELECT count(*) FROM del)::int AS deleted,
+    ${
+      opts.returnChangedDims
+        ? // NULL when too many changed: CASE runs only the chosen branch, so a big change skips the list.
+          `CASE WHEN (SELECT count(*) FROM ins) + (SELECT count(*) FROM del) > ${MAX_FILTERED_DAILY_DIMS} THEN NULL
+            ELSE (SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_array(${dimCols})), '[]'::jsonb)
+                  FROM (SELECT * FROM ins UNION ALL SELECT * FROM del) x) END`
+        : "NULL::jsonb"
+    } AS changed_dims,
     (SELECT coalesce(sum(requests), 0) FROM computed)::bigint AS rows_read,
     (SELECT count(*) FROM unnest($2::timestamptz[]) p WHERE p NOT IN (SELECT p FROM guard))::int AS kept`;
 }
@@ -275,6 +301,7 @@ ${upsertTail(
    LEFT JOIN (SELECT bucket_start, sum(requests) AS n FROM rollups_hourly
               WHERE tenant_id = $1 AND bucket_start >= $3 AND bucket_start < $4 GROUP BY 1) e ON e.bucket_start = p
    WHERE coalesce(c.n, 0) >= coalesce(e.n, 0)`,
+  { returnChangedDims: true },
 )}`;
 
 const sumCols = [
@@ -308,6 +335,8 @@ WITH hours AS (
   FROM rollups_hourly h
   WHERE h.tenant_id = $1 AND h.bucket_start >= $3 AND h.bucket_start < $4
     AND date_trunc('day', h.bucket_start, 'UTC') = ANY($2::timestamptz[])
+    -- Only the buckets whose hourly rows just changed; every other daily row is already right.
+    AND ${dimsIn("h", "$5")}
 ),
 src AS (SELECT ${dimHash("hours.")} AS dh, hours.* FROM hours),
 agg AS (
@@ -324,11 +353,12 @@ errs AS (
 ),
 lat AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.latency_hist) kv`, GROUP_DIMS)}),
 ttft AS (${sqlHistogramSummary(`SELECT ${dimList}, kv.key::int AS b, kv.value::bigint AS n FROM src, jsonb_each_text(src.ttft_hist) kv`, GROUP_DIMS)}),
-${upsertTail("rollups_daily", "SELECT p FROM unnest($2::timestamptz[]) p")}`;
+${upsertTail("rollups_daily", "SELECT p FROM unnest($2::timestamptz[]) p", { deleteScope: dimsIn("r", "$5") })}`;
 
 interface StatementResult {
   upserted: number;
   deleted: number;
+  changed_dims: unknown[] | null;
   rows_read: string;
   kept: number;
 }
@@ -395,12 +425,15 @@ export async function recomputeTenantHours(
       // hourly row changed, the daily rows are already right.
       const hourlyChanged = h.upserted > 0 || h.deleted > 0 || opts.forceDaily === true;
       const daily = !hourlyChanged
-        ? { rows: [{ upserted: 0, deleted: 0, rows_read: "0", kept: 0 }] }
+        ? { rows: [{ upserted: 0, deleted: 0, changed_dims: null, rows_read: "0", kept: 0 }] }
         : await client.query<StatementResult>(DAILY_SQL, [
             tenantId,
             dayIso,
             new Date(chunkDays[0]!),
             new Date(chunkDays[chunkDays.length - 1]! + DAY_MS),
+            // Reconcile rebuilds every daily bucket of its days, and so does a large change (a first run,
+            // a backfill) where filtering would cost more than it saves; the minute job only the changed ones.
+            opts.forceDaily || h.changed_dims === null ? null : JSON.stringify(h.changed_dims),
           ]);
       await client.query("COMMIT");
       const d = daily.rows[0]!;
