@@ -261,7 +261,8 @@ export function anthropicMessageId(openAIId: string): string {
 export function openAIToAnthropicResponse(completion: ChatCompletion) {
   const choice = completion.choices[0];
   const content: Record<string, unknown>[] = [];
-  if (choice?.message.content) content.push({ type: "text", text: choice.message.content });
+  const text = (choice?.message.content ?? "") + (choice?.message.refusal ?? "");
+  if (text) content.push({ type: "text", text });
   for (const tc of choice?.message.tool_calls ?? []) {
     content.push({ type: "tool_use", id: tc.id, name: tc.function.name, input: parseToolInput(tc.function.arguments) });
   }
@@ -337,7 +338,9 @@ export async function* openAIChunksToAnthropicEvents(
     const choice = chunk.choices.find((c) => c.index === 0);
     if (!choice) continue;
     const { delta } = choice;
-    if (delta.content) {
+    // Anthropic has no refusal field; a refusal reads as the answer's text, as it would from Claude.
+    const text = (delta.content ?? "") + (delta.refusal ?? "");
+    if (text) {
       if (open?.kind !== "text") {
         yield* close();
         blockIndex += 1;
@@ -349,7 +352,7 @@ export async function* openAIChunksToAnthropicEvents(
       }
       yield {
         event: "content_block_delta",
-        data: { type: "content_block_delta", index: blockIndex, delta: { type: "text_delta", text: delta.content } },
+        data: { type: "content_block_delta", index: blockIndex, delta: { type: "text_delta", text } },
       };
     }
     for (const tc of delta.tool_calls ?? []) {

@@ -65,4 +65,30 @@ describe("openai-compatible", () => {
     });
     expect(err).toMatchObject({ failure: "rate_limited", retryAfterMs: 6000, providerCode: "429" });
   });
+
+  it("accepts servers that leave out choice and tool-call indexes", async () => {
+    const sse = [
+      {
+        id: "c1",
+        choices: [
+          {
+            delta: {
+              role: "assistant",
+              tool_calls: [{ id: "t1", type: "function", function: { name: "f", arguments: "" } }],
+            },
+          },
+        ],
+      },
+      { id: "c1", choices: [{ delta: { tool_calls: [{ function: { arguments: '{"a":1}' } }] } }] },
+      { id: "c1", choices: [{ delta: {}, finish_reason: "tool_calls" }] },
+    ]
+      .map((c) => `data: ${JSON.stringify(c)}\n\n`)
+      .concat("data: [DONE]\n\n")
+      .join("");
+    const { chunks } = await transformRecordedStream(openAICompatibleAdapter, sse, req);
+    expect(assemble(chunks)).toMatchObject({
+      finishReason: "tool_calls",
+      toolCalls: [{ id: "t1", name: "f", arguments: '{"a":1}' }],
+    });
+  });
 });

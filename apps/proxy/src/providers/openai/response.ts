@@ -29,7 +29,8 @@ const completionSchema = z
     created: z.number().optional(),
     choices: z.array(
       z.object({
-        index: z.number().int(),
+        // Some OpenAI-compatible servers leave out the index of a single choice.
+        index: z.number().int().default(0),
         message: z
           .object({
             role: z.literal("assistant"),

@@ -13,7 +13,8 @@ const chunkSchema = z
     created: z.number().optional(),
     choices: z.array(
       z.object({
-        index: z.number().int(),
+        // Some OpenAI-compatible servers leave out the index of a single choice or tool call.
+        index: z.number().int().default(0),
         delta: z
           .object({
             role: z.literal("assistant").optional(),
@@ -22,7 +23,7 @@ const chunkSchema = z
             tool_calls: z
               .array(
                 z.object({
-                  index: z.number().int(),
+                  index: z.number().int().default(0),
                   id: z.string().optional(),
                   type: z.literal("function").optional(),
                   function: z.object({ name: z.string().optional(), arguments: z.string().optional() }).optional(),
