@@ -273,6 +273,17 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     deps.lastUsed.mark(key.id, record.createdAt);
     deps.recent.remember(requestId, { tenantId: key.tenant.id, apiKeyId: key.id, createdAt: record.createdAt });
     const base = { "x-request-id": requestId };
+    let finished = false;
+    record.finish = () => {
+      if (finished) return;
+      finished = true;
+      const endedAt = Date.now();
+      logs.enqueue(toLogRow(record, endedAt));
+      const routeLabel = record.routeName ?? record.requestedModel;
+      metrics.requests.inc({ endpoint, route: routeLabel, status: String(record.httpStatus) });
+      metrics.latency.observe({ endpoint, route: routeLabel }, (endedAt - record.startedAt) / 1000);
+      if (record.ttftMs !== null) metrics.ttft.observe({ route: routeLabel }, record.ttftMs / 1000);
+    };
     try {
       record.headers = parseGatewayHeaders(req.headers);
       const body = parseJsonBody(await readBody(req));
@@ -299,12 +310,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         res.end();
       }
     } finally {
-      const endedAt = Date.now();
-      logs.enqueue(toLogRow(record, endedAt));
-      const routeLabel = record.routeName ?? record.requestedModel;
-      metrics.requests.inc({ endpoint, route: routeLabel, status: String(record.httpStatus) });
-      metrics.latency.observe({ endpoint, route: routeLabel }, (endedAt - record.startedAt) / 1000);
-      if (record.ttftMs !== null) metrics.ttft.observe({ route: routeLabel }, record.ttftMs / 1000);
+      record.finish();
     }
   }
 

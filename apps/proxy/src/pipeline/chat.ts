@@ -255,16 +255,21 @@ export async function runChat(run: ChatRun): Promise<void> {
   const admitted = admission;
   try {
     await serve(run, route, plan, admitted, { upstreamBody, cache, abort });
-  } finally {
-    // After the client has its answer, and whatever happened (client gone, stream broken, a throw): the
-    // reservation becomes the real spend of every attempt.
-    await deps.admission.settle(admitted, {
-      costMicros: record.costMicros,
-      inputTokens: record.inputTokens,
-      outputTokens: record.outputTokens,
-      now: Date.now(),
-    });
+  } catch (err) {
+    // Thrown after admission (not an answer the pipeline wrote): the caller records and answers it; the
+    // record must not be finished before that.
+    await deps.admission.settle(admitted, { costMicros: record.costMicros, inputTokens: record.inputTokens, outputTokens: record.outputTokens, now: Date.now() });
+    throw err;
   }
+  // The client has its answer (or is gone): log first, then turn the reservation into the real spend of
+  // every attempt.
+  record.finish();
+  await deps.admission.settle(admitted, {
+    costMicros: record.costMicros,
+    inputTokens: record.inputTokens,
+    outputTokens: record.outputTokens,
+    now: Date.now(),
+  });
 }
 
 function baseHeaders(record: RequestRecord, served: Served | null, admission: Admission): Record<string, string> {

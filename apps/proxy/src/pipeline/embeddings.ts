@@ -138,8 +138,12 @@ export async function runEmbeddings(run: {
     headers["x-gateway-fallback"] = String(record.fallbackUsed);
     headers["x-gateway-cost-usd"] = formatUsd(record.costMicros);
     sendJson(res, 200, { ...loop.value.response, model: body.model }, headers);
-  } finally {
+  } catch (err) {
     clearTimeout(timer);
     await deps.admission.settle(admission, { costMicros: record.costMicros, inputTokens: record.inputTokens, outputTokens: 0, now: Date.now() });
+    throw err;
   }
+  clearTimeout(timer);
+  record.finish();
+  await deps.admission.settle(admission, { costMicros: record.costMicros, inputTokens: record.inputTokens, outputTokens: 0, now: Date.now() });
 }

@@ -48,6 +48,11 @@ export interface RequestRecord {
   guardrailFindings: unknown[] | null;
   requestBody: unknown;
   responseBody: unknown;
+  /**
+   * Ends the record: enqueues its log row (once). Called as soon as the client has its answer, before the
+   * settlement round trip, so a client that reads its log right after the response finds the row queued.
+   */
+  finish: () => void;
 }
 
 export function newRecord(id: string, key: KeyConfig, endpoint: Endpoint, now: number): RequestRecord {
@@ -86,6 +91,7 @@ export function newRecord(id: string, key: KeyConfig, endpoint: Endpoint, now: n
     guardrailFindings: null,
     requestBody: null,
     responseBody: null,
+    finish: () => undefined,
   };
 }
 
