@@ -30,7 +30,7 @@ import { recordFeedback } from "./pipeline/feedback.ts";
 import { parseGatewayHeaders } from "./pipeline/gateway-headers.ts";
 import { toLogRow } from "./pipeline/log-row.ts";
 import { handleMessages } from "./pipeline/messages.ts";
-import { listModelsForKey } from "./pipeline/models.ts";
+import { findModelForKey, listModelsForKey } from "./pipeline/models.ts";
 import { newRecord, type Endpoint } from "./pipeline/record.ts";
 import { parseChatCompletionRequest } from "./providers/openai-types.ts";
 import { RecentRequests } from "./recent-requests.ts";
@@ -203,6 +203,14 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     if (method === "POST" && path === "/v1/embeddings") return api(req, res, "embeddings", "openai");
     if (method === "POST" && path === "/v1/messages") return api(req, res, "messages", "anthropic");
     if (method === "GET" && path === "/v1/models") return simple(req, res, async (key) => listModelsForKey(key, config.current()!.loadedAt));
+    if (method === "GET" && path.startsWith("/v1/models/")) {
+      const id = decodeURIComponent(path.slice("/v1/models/".length));
+      return simple(req, res, async (key) => {
+        const m = findModelForKey(key, id, config.current()!.loadedAt);
+        if (!m) throw new GatewayError("model_not_found", `no route or model named ${id} that this key may call`, { param: "model" });
+        return m;
+      });
+    }
     if (method === "POST" && path === "/v1/feedback") {
       return simple(req, res, async (key) => {
         const body = parseJsonBody(await readBody(req));

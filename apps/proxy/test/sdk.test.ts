@@ -233,6 +233,9 @@ describe("OpenAI SDK: embeddings and models", () => {
     const ids: string[] = [];
     for await (const m of openai.models.list()) ids.push(m.id);
     expect(ids).toEqual(expect.arrayContaining(["chat", "chat-anthropic", "chat-gemini", "embed", "gpt-mock"]));
+    const one = await openai.models.retrieve("chat-gemini");
+    expect(one).toMatchObject({ id: "chat-gemini", object: "model" });
+    await expect(openai.models.retrieve("nope")).rejects.toMatchObject({ status: 404 });
   });
 
   it("errors arrive as the SDK's typed errors", async () => {

@@ -159,6 +159,11 @@ export async function runChat(run: ChatRun): Promise<void> {
   const stream = body.stream === true;
   record.requestedModel = body.model;
   record.stream = stream;
+  // OpenAI's own `user` and `metadata` fields tag the request when the gateway headers do not.
+  if (record.headers) {
+    if (!record.headers.endUser && body.user) record.headers.endUser = body.user.slice(0, 256);
+    if (!record.headers.metadata && body.metadata) record.headers.metadata = body.metadata;
+  }
 
   const resolved = resolveModel(key, body.model, "chat");
   let route: RouteConfig | null = resolved.kind === "route" ? resolved.route : null;

@@ -28,3 +28,8 @@ export function listModelsForKey(key: KeyConfig, snapshotLoadedAt: number): { ob
   }
   return { object: "list", data };
 }
+
+/** GET /v1/models/{id}: one entry, if this key may call it. */
+export function findModelForKey(key: KeyConfig, id: string, snapshotLoadedAt: number): ModelListEntry | null {
+  return listModelsForKey(key, snapshotLoadedAt).data.find((m) => m.id === id) ?? null;
+}
