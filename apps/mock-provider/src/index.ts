@@ -214,11 +214,11 @@ export async function startMockProvider(opts: { port?: number; host?: string } =
     let fault: Fault | null;
     try {
       const header = req.headers["x-mock-fault"];
-      fault = resolveFault([
-        rules.take({ provider: dialect.provider, path: url.pathname, model, stream }),
-        match.op === "chat" ? faultFromText(dialect.lastUserRaw(body)) : null,
-        typeof header === "string" && header.trim() !== "" ? parseFaultSpec(header) : null,
-      ]);
+      const fromHeader = typeof header === "string" && header.trim() !== "" ? parseFaultSpec(header) : null;
+      const fromMarker = match.op === "chat" ? faultFromText(dialect.lastUserRaw(body)) : null;
+      // Taken last, so a refused header or marker does not spend one of the rule's `times`.
+      const fromRule = rules.take({ provider: dialect.provider, path: url.pathname, model, stream });
+      fault = resolveFault([fromRule, fromMarker, fromHeader]);
     } catch (err) {
       if (err instanceof FaultSpecError || err instanceof SyntaxError) return dialect.error(res, 400, err.message);
       throw err;

@@ -4,16 +4,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Fault } from "./faults.ts";
 
-export const sleep = (ms: number, res?: ServerResponse) =>
-  new Promise<void>((resolve) => {
+export function sleep(ms: number, res?: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
     if (ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
     // A client that hangs up ends the wait early; the caller then sees the response closed.
-    res?.once("close", () => {
-      clearTimeout(t);
+    const onClose = () => {
+      clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      res?.off("close", onClose);
+      resolve();
+    }, ms);
+    res?.once("close", onClose);
   });
+}
 
 export function sendJson(
   res: ServerResponse,

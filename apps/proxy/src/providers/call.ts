@@ -20,7 +20,10 @@ import { safeJson } from "./upstream-errors.ts";
 export interface CallOptions {
   /** Aborts the upstream call: client disconnect, the route's total timeout. */
   signal: AbortSignal;
-  /** Abort with failure "timeout" when no first byte (stream: first event) arrives in time. */
+  /**
+   * Abort with failure "timeout" when the first token is late: for a stream, the first chunk carrying output
+   * (a provider preamble such as Anthropic's message_start does not count); otherwise the response headers.
+   */
   ttftTimeoutMs?: number;
   /** The model name written into responses; defaults to the upstream model. */
   responseModel?: string;
@@ -89,7 +92,7 @@ export async function callChat(
 
   if (!req.stream) {
     try {
-      const text = await readBoundedJson(res.body, deadline);
+      const text = await readBodyText(res.body, deadline);
       const json = safeJson(text);
       if (json === undefined)
         throw new UpstreamError("server_error", `${target.kind} sent a response that is not JSON`);
@@ -206,10 +209,7 @@ function carriesOutput(chunk: ChatCompletionChunk): boolean {
   );
 }
 
-async function readBoundedJson(
-  body: Parameters<typeof readBoundedText>[0],
-  deadline: FirstByteDeadline,
-): Promise<string> {
+async function readBodyText(body: Parameters<typeof readBoundedText>[0], deadline: FirstByteDeadline): Promise<string> {
   try {
     return await body.text();
   } catch (err) {
@@ -240,7 +240,7 @@ export async function callEmbeddings(
     const res = await sendUpstream(httpReq, deadline);
     deadline.clear();
     if (res.status < 200 || res.status >= 300) await failFromResponse(target, res, deadline);
-    const json = safeJson(await readBoundedJson(res.body, deadline));
+    const json = safeJson(await readBodyText(res.body, deadline));
     if (json === undefined) throw new UpstreamError("server_error", `${target.kind} sent a response that is not JSON`);
     const { response, usage } = adapter.parseEmbeddingsResponse(json, req, target);
     if (opts.responseModel) response.model = opts.responseModel;
