@@ -114,7 +114,10 @@ describe("SSRF guard", () => {
         body: JSON.stringify({ model: "chat", messages: [{ role: "user", content: "hi" }] }),
       });
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("no_healthy_target");
+      const err = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(err.code).toBe("no_healthy_target");
+      expect(err.message).toContain("provider mock-openai is not usable");
+      expect(err.message).not.toContain("127.0.0.1");
       expect(mock.chatCalls()).toBe(calls);
     } finally {
       await guarded.close();

@@ -56,7 +56,7 @@ export interface LoopInput<T> {
 
 export type LoopResult<T> =
   | { ok: true; value: T; model: ModelConfig; targetIndex: number; history: AttemptOutcome[] }
-  | { ok: false; decision: StopDecision; history: AttemptOutcome[] };
+  | { ok: false; decision: StopDecision; history: AttemptOutcome[]; misconfigured: string[] };
 
 /** A target as logs name it: provider account and model. */
 export function targetName(model: ModelConfig): string {
@@ -67,12 +67,19 @@ export function targetKey(tenantId: string, model: ModelConfig): string {
   return `${tenantId}:${targetName(model)}`;
 }
 
+/** The client's own abort, logged as 499: the target did nothing wrong, so no breaker hears of it. */
 function clientGone(): AttemptFailure {
-  return { failure: "connection_error", status: null, retryAfterMs: null, message: "client closed the connection" };
+  return { failure: "connection_error", status: 499, retryAfterMs: null, message: "client closed the connection" };
+}
+
+function totalTimeout(f: AttemptFailure): AttemptFailure {
+  return f.failure === "timeout" ? f : { ...f, failure: "timeout", message: `the total timeout passed (${f.message})` };
 }
 
 export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>> {
   const history: AttemptOutcome[] = [];
+  // Targets skipped for a configuration fault rather than an open breaker, for the client's error message.
+  const misconfigured: string[] = [];
   const { record, tenant } = input;
   for (;;) {
     const now = Date.now();
@@ -88,12 +95,17 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       },
       input.rng,
     );
-    if (step.action === "stop") return { ok: false, decision: step, history };
+    if (step.action === "stop") return { ok: false, decision: step, history, misconfigured };
 
     const model = tenant.models.get(step.model);
     if (!model || !model.provider.usable) {
       // A target naming a missing model or an unusable provider is a configuration fault: treat like an
-      // open breaker so the policy moves on, and say why in the attempt list.
+      // open breaker so the policy moves on, and say why in the error.
+      misconfigured.push(
+        model
+          ? `${step.model}: provider ${model.provider.name} is not usable (see /readyz)`
+          : `${step.model}: no such model in this tenant`,
+      );
       history.push({ result: "skipped", targetIndex: step.targetIndex, model: step.model, reason: "breaker_open" });
       continue;
     }
@@ -107,10 +119,10 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       try {
         await sleep(step.delayMs, undefined, { signal: input.signal });
       } catch {
-        return stopForAbort(input, history, step.targetIndex, step.model);
+        return stopForAbort(input, history, misconfigured);
       }
     }
-    if (input.signal.aborted) return stopForAbort(input, history, step.targetIndex, step.model);
+    if (input.signal.aborted) return stopForAbort(input, history, misconfigured);
 
     const attemptController = new AbortController();
     const onAbort = () => attemptController.abort(input.signal.reason);
@@ -149,8 +161,11 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       return { ok: true, value: result.value, model, targetIndex: step.targetIndex, history };
     }
 
-    const f = input.signal.aborted && result.failure.failure !== "timeout" ? clientGone() : result.failure;
-    if (f.failure !== "client_error" && f.failure !== "invalid_output") input.breakers.onFailure(breakerKey, f.failure, Date.now());
+    // Aborted before the total deadline means the client left: whatever the call reported (a cut connection,
+    // an abort) is the client's doing and must not open the target's breaker.
+    const clientLeft = input.signal.aborted && Date.now() < input.deadline;
+    const f = clientLeft ? clientGone() : input.signal.aborted ? totalTimeout(result.failure) : result.failure;
+    if (!clientLeft && f.failure !== "client_error" && f.failure !== "invalid_output") input.breakers.onFailure(breakerKey, f.failure, Date.now());
     const a: AttemptRecord = {
       target,
       model: model.name,
@@ -176,11 +191,11 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       retryAfterMs: f.retryAfterMs,
       message: f.message,
     });
-    if (input.signal.aborted) return stopForAbort(input, history, step.targetIndex, model.name);
+    if (input.signal.aborted) return stopForAbort(input, history, misconfigured);
   }
 }
 
-function stopForAbort<T>(input: LoopInput<T>, history: AttemptOutcome[], _tier: number, _model: string): LoopResult<T> {
+function stopForAbort<T>(input: LoopInput<T>, history: AttemptOutcome[], misconfigured: string[]): LoopResult<T> {
   // Total timeout → 504; a departed client gets nothing, but the log still says what happened.
   const timedOut = Date.now() >= input.deadline;
   return {
@@ -193,5 +208,6 @@ function stopForAbort<T>(input: LoopInput<T>, history: AttemptOutcome[], _tier: 
       midStream: false,
     },
     history,
+    misconfigured,
   };
 }

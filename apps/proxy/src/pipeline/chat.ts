@@ -371,7 +371,7 @@ async function serve(
     });
 
     if (!loop.ok) {
-      await stopRequest(run, route, loop.decision, loop.history, admission, lastClientError);
+      await stopRequest(run, route, loop.decision, loop.history, admission, lastClientError, loop.misconfigured);
       return;
     }
 
@@ -453,6 +453,7 @@ async function stopRequest(
   history: Parameters<typeof stopError>[1],
   admission: Admission,
   lastClientError: GatewayError | null,
+  misconfigured: string[],
 ): Promise<void> {
   const { deps, record, responder } = run;
   let reviewItemId: string | null = null;
@@ -460,10 +461,13 @@ async function stopRequest(
     reviewItemId = await openReviewItem(deps.prisma, record, route, decision.code, history);
     record.reviewItemId = reviewItemId;
   }
-  const err =
+  let err =
     decision.code === "invalid_request_error" && lastClientError
       ? lastClientError
       : stopError(decision, history, { reviewItemId });
+  if (decision.code === "no_healthy_target" && misconfigured.length > 0) {
+    err = new GatewayError("no_healthy_target", `No target of this route can be called: ${misconfigured.join("; ")}.`, { extra: err.extra });
+  }
   record.status = "error";
   record.errorCode = err.code;
   record.httpStatus = decision.httpStatus === 499 ? 499 : err.httpStatus;
