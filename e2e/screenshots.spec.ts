@@ -40,6 +40,9 @@ test("every main page renders at 1280 px", async ({ page }) => {
 test("the review queue assigns and resolves with a note", async ({ page }) => {
   const s = stack();
   await page.goto(`/t/${s.tenantSlug}/reviews`);
+  await page.getByLabel("Assignee").first().selectOption({ label: "Owner E2E" });
+  await expect(page.getByText("assigned", { exact: true }).first()).toBeVisible();
+  await screenshot(page, "reviews");
   await page.getByRole("button", { name: "Resolve" }).first().click();
   await page.getByLabel("What was decided").fill("Refund granted by hand.");
   await page.getByRole("dialog").getByRole("button", { name: "Resolve" }).click();

@@ -107,7 +107,7 @@ for (const r of hourly) {
 }
 await prisma.rollupDaily.createMany({ data: [...daily.values()], skipDuplicates: true });
 
-if ((await prisma.reviewItem.count({ where: { tenantId: tenant.id } })) === 0) {
+if ((await prisma.reviewItem.count({ where: { tenantId: tenant.id, status: { not: "resolved" } } })) === 0) {
   await prisma.reviewItem.create({
     data: { tenantId: tenant.id, requestId: `req_${randomUUID()}`, routeName: "refund-decision", routeVersion: 1, errorCode: "upstream_timeout", reason: "gpt-4o timed out after 60000 ms; high risk: no fallback" },
   });

@@ -74,6 +74,31 @@ describe("tenant isolation", () => {
     expect(facets.keys.map((k) => k.id)).not.toContain(b.key.id);
   });
 
+  it("cost reports count only the tenant's own rollups", async () => {
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000);
+    const row = (tenantId: string, cost: bigint) => ({
+      bucketStart: hour,
+      tenantId,
+      routeName: "support-summary",
+      model: "fast",
+      requests: 10,
+      successes: 8,
+      errors: 2,
+      costMicros: cost,
+      latencyHist: { "100": 10 },
+    });
+    await db.rollupHourly.createMany({ data: [row(a.tenant.id, 8_000n), row(b.tenant.id, 999_000n)] });
+    const range = { tenantId: a.tenant.id, from: new Date(hour.getTime() - 3_600_000), to: new Date(hour.getTime() + 3_600_000) };
+    const finance = callerFor(a.users.finance.id);
+    const per = await finance.costs.perSuccess(range);
+    expect(per).toEqual([expect.objectContaining({ routeName: "support-summary", model: "fast", costMicros: 8_000n, successes: 8, perSuccessMicros: 1_000 })]);
+    const csv = await finance.costs.exportCsv(range);
+    expect(csv).toContain("0.008000");
+    expect(csv).not.toContain("0.999");
+    const top = await finance.costs.topSpenders({ ...range, by: "routeName" });
+    expect(top.map((t) => t.costMicros)).toEqual([8_000n]);
+  });
+
   it("refuses a caller without a session and a user whose account is gone", async () => {
     const { createCaller } = await import("../src/server/api/root.ts");
     const anon = createCaller({ db, session: null, announce: async () => {} });

@@ -1,44 +1,32 @@
-// Spend per budget window, read from the rollup tables (never raw request logs).
+// Budget spend for the dashboard, from the shared report queries over rollups (@gateway/db/reports).
 import type { PrismaClient } from "@gateway/db";
+import { budgetBurnDown, spendMicros, type BudgetBurnDown } from "@gateway/db/reports";
 import { budgetWindow, type BudgetPeriod } from "@gateway/policy/budget";
 
-export interface BudgetSubject {
-  scope: "tenant" | "app" | "key" | "route" | "model";
-  appId: string | null;
-  apiKeyId: string | null;
-  routeName: string | null;
-  period: BudgetPeriod;
+export type { BudgetBurnDown };
+
+/** Burn-down of one budget in its current period (the tenant's time zone), with a linear forecast. */
+export async function budgetBurn(db: PrismaClient, tenantId: string, budgetId: string, now = new Date()): Promise<BudgetBurnDown> {
+  const burn = await budgetBurnDown(db, { tenantId, budgetId, now });
+  if (!burn) throw new Error(`budget ${budgetId} vanished while reading its burn-down`);
+  return burn;
 }
 
-export function rollupFilter(tenantId: string, b: BudgetSubject) {
-  return {
-    tenantId,
-    ...(b.scope === "app" && b.appId ? { appId: b.appId } : {}),
-    ...(b.scope === "key" && b.apiKeyId ? { apiKeyId: b.apiKeyId } : {}),
-    ...(b.scope === "route" && b.routeName ? { routeName: b.routeName } : {}),
-  };
-}
-
-/** Spend so far in the current window and daily spend across it, for burn-down charts and forecasts. */
-export async function budgetBurn(db: PrismaClient, tenantId: string, timeZone: string, b: BudgetSubject, now = new Date()) {
-  const window = budgetWindow(b.period, now, timeZone);
-  const from = window.startsAt ?? new Date(now.getTime() - 90 * 86_400_000);
-  const to = window.resetsAt ?? now;
-  const rows = await db.rollupHourly.groupBy({
-    by: ["bucketStart"],
-    where: { ...rollupFilter(tenantId, b), bucketStart: { gte: from, lt: now } },
-    _sum: { costMicros: true },
-    orderBy: { bucketStart: "asc" },
+/**
+ * Settled spend in the window the proxy would charge now, for the simulator: the window comes from the same
+ * policy function the proxy uses, the spend from the rollups.
+ */
+export async function windowSpend(
+  db: PrismaClient,
+  q: { tenantId: string; timeZone: string; period: BudgetPeriod; scope: string; appId: string | null; apiKeyId: string | null; routeName: string | null; now: Date },
+): Promise<bigint> {
+  const w = budgetWindow(q.period, q.now, q.timeZone);
+  return spendMicros(db, {
+    tenantId: q.tenantId,
+    from: w.startsAt ?? new Date(0),
+    to: q.now,
+    appId: q.scope === "app" ? q.appId : null,
+    apiKeyId: q.scope === "key" ? q.apiKeyId : null,
+    routeName: q.scope === "route" ? q.routeName : null,
   });
-  const byDay = new Map<string, bigint>();
-  for (const r of rows) {
-    const day = r.bucketStart.toISOString().slice(0, 10);
-    byDay.set(day, (byDay.get(day) ?? 0n) + (r._sum.costMicros ?? 0n));
-  }
-  const spent = [...byDay.values()].reduce((a, v) => a + v, 0n);
-  const elapsed = Math.max(now.getTime() - from.getTime(), 3_600_000);
-  const span = to.getTime() - from.getTime();
-  // Straight-line forecast: the window's spend rate so far, carried to the window's end.
-  const forecast = window.resetsAt ? BigInt(Math.round((Number(spent) * span) / elapsed)) : spent;
-  return { window, from, to, spent, forecast, byDay: [...byDay.entries()].map(([day, micros]) => ({ day, micros })) };
 }

@@ -1,53 +1,48 @@
 "use client";
+import type { BudgetBurnDown } from "@gateway/db/reports";
 import { LinesChart } from "~/components/charts/line-chart.tsx";
 
-interface Burn {
-  from: Date;
-  to: Date;
-  spent: bigint;
-  forecast: bigint;
-  byDay: Array<{ day: string; micros: bigint }>;
-}
+const DAY = 86_400_000;
 
-/** Cumulative spend per day across the budget window, a straight-line forecast to its end, and the limit. */
-export function BurnDown({ burn, limitMicros, now = new Date() }: { burn: Burn; limitMicros: bigint; now?: Date }) {
-  const days: Array<Record<string, string | number | null>> = [];
-  const spentByDay = new Map(burn.byDay.map((d) => [d.day, Number(d.micros) / 1e6]));
-  const start = new Date(burn.from);
-  const end = new Date(burn.to);
-  const today = now.toISOString().slice(0, 10);
-  const totalDays = Math.max(1, Math.round((end.getTime() - start.getTime()) / 86_400_000));
-  const spent = Number(burn.spent) / 1e6;
-  const forecast = Number(burn.forecast) / 1e6;
+/** Cumulative spend across the budget period, a straight-line forecast to its end, and the limit. */
+export function BurnDown({ burn, now = new Date() }: { burn: BudgetBurnDown; now?: Date }) {
+  const hourly = burn.period === "day";
+  const step = hourly ? 3_600_000 : DAY;
+  const start = new Date(burn.periodStart).getTime();
+  // A `total` budget has no end: draw from its first spend to now.
+  const firstAt = burn.series[0] ? new Date(burn.series[0].at).getTime() : now.getTime() - 7 * DAY;
+  const from = burn.periodEnd ? start : Math.max(start, firstAt);
+  const end = burn.periodEnd ? new Date(burn.periodEnd).getTime() : now.getTime();
+  const usd = (m: bigint) => Number(m) / 1e6;
+  const points: Array<Record<string, string | number | null>> = [];
+  let i = 0;
   let cum = 0;
-  let todayIndex = 0;
-  for (let i = 0; i <= Math.min(totalDays, 120); i++) {
-    const d = new Date(start.getTime() + i * 86_400_000).toISOString().slice(0, 10);
-    const past = d <= today;
-    if (past) {
-      cum += spentByDay.get(d) ?? 0;
-      todayIndex = i;
-    }
-    days.push({ day: d, actual: past ? Number(cum.toFixed(6)) : null, forecast: null });
+  let lastPast = -1;
+  for (let t = from; t <= end && points.length < 800; t += step) {
+    while (i < burn.series.length && new Date(burn.series[i]!.at).getTime() <= t) cum = usd(burn.series[i++]!.cumulativeMicros);
+    const past = t <= now.getTime();
+    if (past) lastPast = points.length;
+    points.push({ t: new Date(t).toISOString(), spent: past ? cum : null, forecast: null });
   }
-  const remainingDays = Math.max(1, days.length - 1 - todayIndex);
-  for (let i = todayIndex; i < days.length; i++) {
-    const row = days[i];
-    if (row) row.forecast = Number((spent + ((forecast - spent) * (i - todayIndex)) / remainingDays).toFixed(6));
+  if (burn.forecastMicros !== null && lastPast >= 0) {
+    const spent = usd(burn.spentMicros);
+    const forecast = usd(burn.forecastMicros);
+    const steps = Math.max(1, points.length - 1 - lastPast);
+    for (let k = lastPast; k < points.length; k++) points[k]!.forecast = Number((spent + ((forecast - spent) * (k - lastPast)) / steps).toFixed(6));
   }
   const fmt = (v: number) => `$${v >= 100 ? v.toFixed(0) : v.toFixed(2)}`;
   return (
     <LinesChart
       testId="burn-down-chart"
-      data={days}
-      x="day"
-      xFormat={(d) => new Date(d).toLocaleDateString("en-GB", { day: "numeric", month: "short" })}
+      data={points}
+      x="t"
+      xFormat={(d) => new Date(d).toLocaleString("en-GB", hourly ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" })}
       lines={[
-        { key: "actual", label: "Spent" },
+        { key: "spent", label: "Spent" },
         { key: "forecast", label: "Forecast", dashed: true },
       ]}
       format={fmt}
-      reference={{ y: Number(limitMicros) / 1e6, label: "limit" }}
+      reference={{ y: usd(burn.limitMicros), label: "limit" }}
     />
   );
 }

@@ -24,7 +24,6 @@ async function assertRefs(
 
 export const budgetsRouter = createTRPCRouter({
   list: scoped("budgets:read").query(async ({ ctx }) => {
-    const tenant = await ctx.db.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { timeZone: true } });
     const budgets = await ctx.db.budget.findMany({
       where: { tenantId: ctx.tenantId },
       include: {
@@ -37,13 +36,7 @@ export const budgetsRouter = createTRPCRouter({
     });
     return Promise.all(
       budgets.map(async (b) => {
-        const burn = await budgetBurn(ctx.db, ctx.tenantId, tenant.timeZone, {
-          scope: b.scope,
-          appId: b.appId,
-          apiKeyId: b.apiKeyId,
-          routeName: b.route?.name ?? null,
-          period: b.period,
-        });
+        const burn = await budgetBurn(ctx.db, ctx.tenantId, b.id);
         return { ...b, burn };
       }),
     );

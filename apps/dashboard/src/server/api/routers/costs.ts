@@ -2,7 +2,7 @@
 // days, daily beyond), never raw request logs.
 import { z } from "zod";
 import type { PrismaClient } from "@gateway/db";
-import { histogramPercentile, mergeHistograms, type Histogram } from "@gateway/db/latency-histogram";
+import { costPerSuccess, latencyByRoute, reliability, toCsv, topSpenders } from "@gateway/db/reports";
 import { budgetBurn } from "../../spend.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
@@ -14,8 +14,7 @@ export const rangeSchema = z.object({
 });
 type Range = z.infer<typeof rangeSchema>;
 
-const DIMENSIONS = ["appId", "routeName", "model", "apiKeyId", "environment"] as const;
-type Dimension = (typeof DIMENSIONS)[number];
+type Dimension = "appId" | "routeName" | "model" | "apiKeyId" | "environment";
 
 function useHourly(r: Range) {
   return r.to.getTime() - r.from.getTime() <= 3 * 86_400_000;
@@ -59,8 +58,16 @@ function label(l: Awaited<ReturnType<typeof labels>>, dim: Dimension, value: str
   return value;
 }
 
-/** cost per successful result: all spend (failures and retries included) over successes. */
-const perSuccess = (cost: bigint, successes: number) => (successes > 0 ? Number(cost) / successes : null);
+/** Requests, errors and fallbacks per bucket, for the rates-over-time chart. */
+async function bucketRates(db: PrismaClient, tenantId: string, r: Range) {
+  const args = {
+    by: ["bucketStart"] as Array<"bucketStart">,
+    where: rollupWhere(tenantId, r),
+    _sum: { requests: true as const, errors: true as const, fallbacks: true as const },
+    orderBy: { bucketStart: "asc" as const },
+  };
+  return useHourly(r) ? db.rollupHourly.groupBy(args) : db.rollupDaily.groupBy(args);
+}
 
 export const costsRouter = createTRPCRouter({
   overTime: scoped("costs:read")
@@ -106,34 +113,29 @@ export const costsRouter = createTRPCRouter({
   perSuccess: scoped("costs:read")
     .input(rangeSchema)
     .query(async ({ ctx, input }) => {
-      const rows = await sums(ctx.db, ctx.tenantId, input, ["routeName", "model"]);
-      return rows
-        .map((r) => ({
-          routeName: r.routeName || "(direct)",
-          model: r.model || "(none)",
-          requests: r._sum.requests ?? 0,
-          successes: r._sum.successes ?? 0,
-          costMicros: r._sum.costMicros ?? 0n,
-          perSuccessMicros: perSuccess(r._sum.costMicros ?? 0n, r._sum.successes ?? 0),
-          perAcceptedMicros: perSuccess(r._sum.costMicros ?? 0n, r._sum.feedbackAccepted ?? 0),
-        }))
-        .sort((a, b) => (b.costMicros > a.costMicros ? 1 : -1));
+      const rows = await costPerSuccess(ctx.db, { tenantId: ctx.tenantId, from: input.from, to: input.to });
+      return rows.map((r) => ({
+        routeName: r.routeName || "(direct)",
+        model: r.model || "(none)",
+        requests: r.requests,
+        successes: r.successes,
+        costMicros: r.costMicros,
+        perSuccessMicros: r.costPerSuccessMicros === null ? null : Number(r.costPerSuccessMicros),
+        perAcceptedMicros: r.costPerAcceptedMicros === null ? null : Number(r.costPerAcceptedMicros),
+      }));
     }),
 
   topSpenders: scoped("costs:read")
     .input(rangeSchema.extend({ by: z.enum(["apiKeyId", "appId", "routeName", "model"]).default("apiKeyId"), limit: z.number().int().min(1).max(50).default(10) }))
     .query(async ({ ctx, input }) => {
-      const rows = await sums(ctx.db, ctx.tenantId, input, [input.by]);
+      const by = ({ apiKeyId: "key", appId: "app", routeName: "route", model: "model" } as const)[input.by];
+      const rows = await topSpenders(ctx.db, { tenantId: ctx.tenantId, from: input.from, to: input.to, by, limit: input.limit });
       const l = await labels(ctx.db, ctx.tenantId);
-      return rows
-        .map((r) => ({ id: r[input.by], label: label(l, input.by, r[input.by]), costMicros: r._sum.costMicros ?? 0n, requests: r._sum.requests ?? 0 }))
-        .sort((a, b) => (b.costMicros > a.costMicros ? 1 : -1))
-        .slice(0, input.limit);
+      return rows.map((r) => ({ id: r.group, label: label(l, input.by, r.group), costMicros: r.costMicros, requests: r.requests, sharePct: r.sharePct }));
     }),
 
   burnDown: scoped("costs:read").query(async ({ ctx }) => {
-    const tenant = await ctx.db.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { timeZone: true } });
-    const budgets = await ctx.db.budget.findMany({ where: { tenantId: ctx.tenantId }, include: { route: { select: { name: true } } } });
+    const budgets = await ctx.db.budget.findMany({ where: { tenantId: ctx.tenantId }, orderBy: { name: "asc" } });
     return Promise.all(
       budgets.map(async (b) => ({
         id: b.id,
@@ -141,7 +143,7 @@ export const costsRouter = createTRPCRouter({
         period: b.period,
         limitMicros: b.limitMicros,
         action: b.action,
-        burn: await budgetBurn(ctx.db, ctx.tenantId, tenant.timeZone, { scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.route?.name ?? null, period: b.period }),
+        burn: await budgetBurn(ctx.db, ctx.tenantId, b.id),
       })),
     );
   }),
@@ -151,69 +153,51 @@ export const costsRouter = createTRPCRouter({
     .query(async ({ ctx, input }) => {
       const rows = await sums(ctx.db, ctx.tenantId, { ...input }, ["appId", "environment", "routeName", "model"]);
       const l = await labels(ctx.db, ctx.tenantId);
-      const header = ["app", "environment", "route", "model", "requests", "successes", "errors", "fallbacks", "input_tokens", "output_tokens", "cost_usd", "cost_per_success_usd"];
-      const esc = (v: string) => (/[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
-      const usd = (m: bigint | number | null) => (m === null ? "" : (Number(m) / 1e6).toFixed(6));
-      const lines = rows.map((r) =>
-        [
-          label(l, "appId", r.appId),
-          r.environment,
-          r.routeName,
-          r.model,
-          String(r._sum.requests ?? 0),
-          String(r._sum.successes ?? 0),
-          String(r._sum.errors ?? 0),
-          String(r._sum.fallbacks ?? 0),
-          String(r._sum.inputTokens ?? 0n),
-          String(r._sum.outputTokens ?? 0n),
-          usd(r._sum.costMicros ?? 0n),
-          usd(perSuccess(r._sum.costMicros ?? 0n, r._sum.successes ?? 0)),
-        ].map(esc).join(","),
+      // One row per app × environment × route × model; toCsv adds a *Usd column beside every *Micros one.
+      return toCsv(
+        rows.map((r) => ({
+          app: label(l, "appId", r.appId),
+          environment: r.environment,
+          route: r.routeName,
+          model: r.model,
+          requests: r._sum.requests ?? 0,
+          successes: r._sum.successes ?? 0,
+          errors: r._sum.errors ?? 0,
+          fallbacks: r._sum.fallbacks ?? 0,
+          inputTokens: r._sum.inputTokens ?? 0n,
+          outputTokens: r._sum.outputTokens ?? 0n,
+          costMicros: r._sum.costMicros ?? 0n,
+          costPerSuccessMicros: (r._sum.successes ?? 0) > 0 ? (r._sum.costMicros ?? 0n) / BigInt(r._sum.successes ?? 1) : null,
+        })),
+        ["app", "environment", "route", "model", "requests", "successes", "errors", "fallbacks", "inputTokens", "outputTokens", "costMicros", "costPerSuccessMicros"],
       );
-      return [header.join(","), ...lines].join("\n") + "\n";
     }),
 
   reliability: scoped("logs:read")
     .input(rangeSchema)
     .query(async ({ ctx, input }) => {
-      const where = rollupWhere(ctx.tenantId, input);
-      const select = { routeName: true, bucketStart: true, requests: true, errors: true, fallbacks: true, latencyHist: true, errorsByClass: true } as const;
-      const rows = useHourly(input)
-        ? await ctx.db.rollupHourly.findMany({ where, select })
-        : await ctx.db.rollupDaily.findMany({ where, select });
-      const byRoute = new Map<string, { requests: number; errors: number; fallbacks: number; hists: Histogram[]; errorsByClass: Record<string, number> }>();
-      const byBucket = new Map<string, { requests: number; errors: number; fallbacks: number }>();
-      for (const r of rows) {
-        const k = r.routeName || "(direct)";
-        const agg = byRoute.get(k) ?? { requests: 0, errors: 0, fallbacks: 0, hists: [], errorsByClass: {} };
-        agg.requests += r.requests;
-        agg.errors += r.errors;
-        agg.fallbacks += r.fallbacks;
-        agg.hists.push(r.latencyHist as Histogram);
-        for (const [cls, n] of Object.entries((r.errorsByClass ?? {}) as Record<string, number>)) agg.errorsByClass[cls] = (agg.errorsByClass[cls] ?? 0) + n;
-        byRoute.set(k, agg);
-        const t = r.bucketStart.toISOString();
-        const b = byBucket.get(t) ?? { requests: 0, errors: 0, fallbacks: 0 };
-        b.requests += r.requests;
-        b.errors += r.errors;
-        b.fallbacks += r.fallbacks;
-        byBucket.set(t, b);
-      }
-      const routes = [...byRoute.entries()].map(([routeName, a]) => {
-        const hist = mergeHistograms(a.hists);
+      const range = { tenantId: ctx.tenantId, from: input.from, to: input.to };
+      const [latency, rates, buckets] = await Promise.all([
+        latencyByRoute(ctx.db, range),
+        reliability(ctx.db, { ...range, groupBy: "route" }),
+        bucketRates(ctx.db, ctx.tenantId, input),
+      ]);
+      const routes = rates.map((r) => {
+        const lat = latency.find((x) => x.routeName === r.group);
         return {
-          routeName,
-          requests: a.requests,
-          p50Ms: histogramPercentile(hist, 0.5),
-          p95Ms: histogramPercentile(hist, 0.95),
-          errorRate: a.requests ? a.errors / a.requests : 0,
-          fallbackRate: a.requests ? a.fallbacks / a.requests : 0,
-          errorsByClass: a.errorsByClass,
+          routeName: r.group || "(direct)",
+          requests: r.requests,
+          p50Ms: lat?.p50Ms ?? null,
+          p95Ms: lat?.p95Ms ?? null,
+          errorRate: r.errorRate ?? 0,
+          fallbackRate: r.fallbackRate ?? 0,
+          errorsByClass: r.errorsByClass,
         };
       });
-      const series = [...byBucket.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([t, b]) => ({ t, errorRate: b.requests ? b.errors / b.requests : 0, fallbackRate: b.requests ? b.fallbacks / b.requests : 0, requests: b.requests }));
-      return { routes: routes.sort((a, b) => b.requests - a.requests), series };
+      const series = buckets.map((b) => {
+        const n = b._sum.requests ?? 0;
+        return { t: b.bucketStart.toISOString(), requests: n, errorRate: n ? (b._sum.errors ?? 0) / n : 0, fallbackRate: n ? (b._sum.fallbacks ?? 0) / n : 0 };
+      });
+      return { routes, series };
     }),
 });

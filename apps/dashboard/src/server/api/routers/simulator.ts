@@ -7,7 +7,7 @@ import { scopeCheck } from "@gateway/policy/access";
 import { planRoute } from "@gateway/policy/routing";
 import { applicableLimits } from "@gateway/policy/limits";
 import { applicableBudgets, decideBudgets, worstCaseCostMicros, type BudgetRule } from "@gateway/policy/budget";
-import { budgetBurn } from "../../spend.ts";
+import { windowSpend } from "../../spend.ts";
 import { specOf } from "./routes.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
@@ -119,7 +119,7 @@ export const simulatorRouter = createTRPCRouter({
       const states = await Promise.all(
         applicable.map(async (b) => ({
           budget: b,
-          spentMicros: (await budgetBurn(ctx.db, ctx.tenantId, tenant.timeZone, { scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.routeName, period: b.period }, now)).spent,
+          spentMicros: await windowSpend(ctx.db, { tenantId: ctx.tenantId, timeZone: tenant.timeZone, period: b.period, scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.routeName, now }),
           reservedMicros: 0n,
         })),
       );

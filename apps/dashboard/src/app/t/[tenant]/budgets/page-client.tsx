@@ -11,7 +11,7 @@ import { Field, fieldErrors, Input, Select } from "~/components/ui/form.tsx";
 import { PageHeader } from "~/components/ui/page-header.tsx";
 import { Badge, EmptyState, ErrorNote, LoadingRows } from "~/components/ui/states.tsx";
 import { Table, Td, Th } from "~/components/ui/table.tsx";
-import { num, usd } from "~/lib/format.ts";
+import { day, num, usd } from "~/lib/format.ts";
 import { budgetSchema, rateLimitSchema } from "~/lib/schemas/limits.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
@@ -95,7 +95,7 @@ function Budgets() {
       ) : (
         <div className="grid gap-6 xl:grid-cols-2">
           {budgets.data.map((b) => {
-            const used = Number(b.burn.spent) / Math.max(1, Number(b.limitMicros));
+            const used = Number(b.burn.spentMicros) / Math.max(1, Number(b.limitMicros));
             return (
               <Card
                 key={b.id}
@@ -105,14 +105,14 @@ function Budgets() {
               >
                 <div className="mb-3 flex items-baseline justify-between text-sm">
                   <span>
-                    <strong>{usd(b.burn.spent, 2)}</strong> of {usd(b.limitMicros, 2)}
+                    <strong>{usd(b.burn.spentMicros, 2)}</strong> of {usd(b.limitMicros, 2)}
                   </span>
-                  <span className="text-xs text-zinc-500">forecast {usd(b.burn.forecast, 2)}</span>
+                  <span className="text-xs text-zinc-500">{b.burn.forecastMicros !== null ? `forecast ${usd(b.burn.forecastMicros, 2)}` : "no end date"}{b.burn.projectedExhaustionAt ? ` · runs out ${day(b.burn.projectedExhaustionAt)}` : ""}</span>
                 </div>
                 <div className="mb-4 h-2 overflow-hidden rounded-full bg-zinc-100">
                   <div className={`h-full ${used >= 1 ? "bg-red-500" : used * 100 >= b.softThresholdPct ? "bg-amber-500" : "bg-emerald-500"}`} style={{ width: `${Math.min(100, used * 100)}%` }} />
                 </div>
-                <BurnDown burn={b.burn} limitMicros={b.limitMicros} />
+                <BurnDown burn={b.burn} />
               </Card>
             );
           })}

@@ -159,8 +159,8 @@ function Costs() {
       ) : (
         <div className="grid gap-6 xl:grid-cols-2">
           {burn.data.map((b) => (
-            <Card key={b.id} title={b.name} description={`${usd(b.burn.spent, 2)} of ${usd(b.limitMicros, 2)} this ${b.period} · forecast ${usd(b.burn.forecast, 2)} · on overspend: ${b.action}`}>
-              <BurnDown burn={b.burn} limitMicros={b.limitMicros} />
+            <Card key={b.id} title={b.name} description={`${usd(b.burn.spentMicros, 2)} of ${usd(b.limitMicros, 2)} this ${b.period}${b.burn.forecastMicros !== null ? ` · forecast ${usd(b.burn.forecastMicros, 2)}` : ""} · on overspend: ${b.action}`}>
+              <BurnDown burn={b.burn} />
             </Card>
           ))}
         </div>
