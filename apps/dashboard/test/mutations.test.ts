@@ -119,6 +119,19 @@ describe("routes", () => {
     expect(after.decision.kind).toBe("allowed");
   });
 
+  it("the simulator refuses a request that would overspend a block budget, using spend from the rollups", async () => {
+    const key = await db.apiKey.create({ data: { tenantId: f.tenant.id, appId: f.app.id, environmentId: f.env.id, name: "tight", prefix: "gw_tight", hash: `t-${Date.now()}` } });
+    await db.budget.create({ data: { tenantId: f.tenant.id, name: "tight-daily", scope: "key", apiKeyId: key.id, period: "day", limitMicros: 10_000n, action: "block" } });
+    const c = callerFor(f.users.owner.id);
+    const request = JSON.stringify({ model: "support-summary", messages: [{ role: "user", content: "hello" }] });
+    expect((await c.simulator.run({ tenantId: f.tenant.id, apiKeyId: key.id, request })).decision.kind).toBe("allowed");
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+    await db.rollupHourly.create({ data: { bucketStart: hour, tenantId: f.tenant.id, apiKeyId: key.id, routeName: "support-summary", model: "fast", requests: 3, successes: 3, costMicros: 9_990n } });
+    const r = await c.simulator.run({ tenantId: f.tenant.id, apiKeyId: key.id, request });
+    expect(r.decision).toMatchObject({ kind: "rejected", status: 429, code: "budget_exceeded" });
+    expect("budgets" in r && r.budgets?.find((b) => b.name === "tight-daily")?.spentMicros).toBe(9_990n);
+  });
+
   it("the simulator refuses what the proxy would: a route outside the key's scope", async () => {
     const key = await db.apiKey.create({ data: { tenantId: f.tenant.id, appId: f.app.id, environmentId: f.env.id, name: "scoped", prefix: "gw_scoped", hash: `h-${Date.now()}`, allowedRoutes: ["other"] } });
     const r = await callerFor(f.users.owner.id).simulator.run({ tenantId: f.tenant.id, apiKeyId: key.id, request: '{"model":"support-summary"}' });

@@ -5,8 +5,8 @@ import { z } from "zod";
 import { GatewayError } from "@gateway/policy/errors";
 import { scopeCheck } from "@gateway/policy/access";
 import { planRoute } from "@gateway/policy/routing";
-import { applicableLimits } from "@gateway/policy/limits";
-import { applicableBudgets, decideBudgets, worstCaseCostMicros, type BudgetRule } from "@gateway/policy/budget";
+import { previewAdmission } from "@gateway/policy/admission";
+import { applicableBudgets, worstCaseCostMicros, type BudgetRule } from "@gateway/policy/budget";
 import { windowSpend } from "../../spend.ts";
 import { specOf } from "./routes.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
@@ -109,21 +109,44 @@ export const simulatorRouter = createTRPCRouter({
       const reserveMicros = primary?.worstCaseMicros ?? 0n;
 
       const subject = { tenantId: ctx.tenantId, appId: key.appId, apiKeyId: key.id, routeId: route?.id ?? null, modelName: primary?.model ?? null };
-      const rateLimits = await ctx.db.rateLimit.findMany({ where: { tenantId: ctx.tenantId } });
-      const limits = applicableLimits({ subject, rateLimits, key: { rpm: key.rpm, tpm: key.tpm } });
-
-      const tenant = await ctx.db.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { timeZone: true } });
-      const budgetRows = await ctx.db.budget.findMany({ where: { tenantId: ctx.tenantId }, include: { route: { select: { name: true } } } });
+      const [rateLimits, tenant, budgetRows] = await Promise.all([
+        ctx.db.rateLimit.findMany({ where: { tenantId: ctx.tenantId } }),
+        ctx.db.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { timeZone: true } }),
+        ctx.db.budget.findMany({ where: { tenantId: ctx.tenantId }, include: { route: { select: { name: true } } } }),
+      ]);
       const rules: Array<BudgetRule & { routeName: string | null }> = budgetRows.map((b) => ({ ...b, routeName: b.route?.name ?? null }));
-      const applicable = applicableBudgets(subject, rules);
-      const states = await Promise.all(
-        applicable.map(async (b) => ({
-          budget: b,
-          spentMicros: await windowSpend(ctx.db, { tenantId: ctx.tenantId, timeZone: tenant.timeZone, period: b.period, scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.routeName, now }),
-          reservedMicros: 0n,
-        })),
+      // Settled spend from the rollups for each budget that applies; rate counters live only in the proxies'
+      // Redis, so the simulator shows which limits apply rather than how much of them is used right now.
+      const spent = await Promise.all(
+        applicableBudgets(subject, rules).map(
+          async (b) =>
+            [b.id, { spentMicros: await windowSpend(ctx.db, { tenantId: ctx.tenantId, timeZone: tenant.timeZone, period: b.period, scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.routeName, now }), reservedMicros: 0n }] as const,
+        ),
       );
-      const budget = decideBudgets({ states, reserveMicros, routeId: route?.id ?? null });
+      const preview = previewAdmission({
+        subject,
+        rateLimits,
+        key: { rpm: key.rpm, tpm: key.tpm },
+        budgets: rules,
+        timeZone: tenant.timeZone,
+        now,
+        estimatedTokens: inputTokens + (maxOutput ?? 0),
+        reserveMicros,
+        counters: { budgets: Object.fromEntries(spent) },
+      });
+      const v = preview.verdict;
+      const decision =
+        v.kind === "budget_exceeded"
+          ? { kind: "rejected" as const, status: 429, code: "budget_exceeded", message: `budget '${v.budget.name}' would be exceeded (resets ${v.window.resetsAt?.toISOString() ?? "never"})` }
+          : v.kind === "rate_limited"
+            ? { kind: "rejected" as const, status: 429, code: "rate_limit_exceeded", message: `${v.limit.scope} ${v.limit.kind} limit of ${v.limit.limit}; retry after ${v.retryAfterSeconds} s` }
+            : {
+                kind: "allowed" as const,
+                downgradedTo:
+                  v.kind === "downgrade"
+                    ? ((await ctx.db.route.findFirst({ where: { id: v.downgradeRouteId, tenantId: ctx.tenantId }, select: { name: true } }))?.name ?? v.downgradeRouteId)
+                    : null,
+              };
 
       return {
         ...base,
@@ -133,11 +156,11 @@ export const simulatorRouter = createTRPCRouter({
         upgradedBy,
         maxOutputTokens: maxOutput,
         targets: costs,
-        limits,
-        budgets: states.map((s) => ({ id: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period, limitMicros: s.budget.limitMicros, spentMicros: s.spentMicros, action: s.budget.action })),
-        budgetDecision: { kind: budget.kind, budget: "budget" in budget ? budget.budget.name : null },
+        limits: preview.limits.map((l) => l.limit),
+        budgets: preview.budgets.map((s) => ({ id: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period, limitMicros: s.budget.limitMicros, spentMicros: s.spentMicros, action: s.budget.action, resetsAt: s.window.resetsAt })),
+        budgetDecision: { kind: preview.budgetDecision.kind, budget: "budget" in preview.budgetDecision ? preview.budgetDecision.budget.name : null },
         estimatedCostMicros: reserveMicros,
-        decision: budget.kind === "block" ? { kind: "rejected" as const, status: 429, code: "budget_exceeded", message: `budget '${budget.budget.name}' would be exceeded` } : { kind: "allowed" as const },
+        decision,
       };
     }),
 });

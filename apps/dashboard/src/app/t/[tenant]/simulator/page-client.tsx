@@ -76,7 +76,10 @@ function Simulator() {
               <div className="flex flex-wrap items-center gap-2">
                 {r.decision.kind === "allowed" ? (
                   <Badge tone="green">would be allowed</Badge>
-                ) : (
+                ) : null}
+                {r.decision.kind === "allowed" && "downgradedTo" in r.decision && r.decision.downgradedTo ? (
+                  <Badge tone="amber">downgraded to {r.decision.downgradedTo} (budget spent)</Badge>
+                ) : r.decision.kind === "allowed" ? null : (
                   <Badge tone="red">
                     rejected: {r.decision.status} {r.decision.code}
                   </Badge>
