@@ -73,7 +73,8 @@ function clientGone(): AttemptFailure {
 }
 
 function totalTimeout(f: AttemptFailure): AttemptFailure {
-  return f.failure === "timeout" ? f : { ...f, failure: "timeout", message: `the total timeout passed (${f.message})` };
+  // The deadline's abort surfaces as a cut connection; anything the target itself answered stands.
+  return f.failure === "connection_error" ? { ...f, failure: "timeout", message: `the total timeout passed (${f.message})` } : f;
 }
 
 export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>> {
