@@ -46,6 +46,8 @@ export interface StartProxyOptions {
   /** Log writer tuning (tests flush faster). */
   logWriter?: { flushIntervalMs?: number; maxBatch?: number; maxMemoryRows?: number; closeTimeoutMs?: number };
   lastUsedIntervalMs?: number;
+  /** How long close() lets in-flight requests run before cutting their connections (default 30 s). */
+  closeGraceMs?: number;
   onError?: (err: unknown, context: string) => void;
 }
 
@@ -346,8 +348,11 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         closing = true;
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
-        // In-flight requests finish (their log rows are enqueued in their finally blocks) before the drain.
+        // In-flight requests finish (each queues its log row as it ends) before the writer drains. A stream
+        // still open after the grace period is cut: its request ends as a mid-stream failure, still logged.
+        const grace = setTimeout(() => server.closeAllConnections(), opts.closeGraceMs ?? 30_000);
         while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+        clearTimeout(grace);
         server.closeAllConnections();
         await stopped;
         await breakers.settled();

@@ -94,6 +94,28 @@ describe("request logs survive", () => {
     expect(counts.size).toBe(30);
   });
 
+  it("close() cuts a stream still open after the grace period, and still logs it", async () => {
+    const proxy = await startTestProxy({ closeGraceMs: 300 });
+    const res = await fetch(proxy.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.key}` },
+      body: JSON.stringify({ model: "chat", stream: true, messages: [{ role: "user", content: "a very long story [[mock:chunk_size=1,chunk_delay_ms=200]]" }] }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    await proxy.close();
+    const rest = await reader.read().then(
+      async (r) => {
+        while (!(r = await reader.read()).done);
+        return "ended";
+      },
+      () => "cut",
+    );
+    expect(["ended", "cut"]).toContain(rest);
+    const row = await prisma.requestLog.findFirstOrThrow({ where: { id: res.headers.get("x-request-id")! } });
+    expect(row).toMatchObject({ midStreamFailure: true, stream: true });
+  });
+
   it("a real SIGTERM to the proxy process: in-flight requests complete, rows are drained, exit code 0", async () => {
     const child = await spawnProxy({
       GATEWAY_PORT: "0",
