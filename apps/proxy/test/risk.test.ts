@@ -119,6 +119,37 @@ describe("medium risk", () => {
   });
 });
 
+describe("medium risk, streamed", () => {
+  it("a streamed fallback is held until its output validates, then sent; one that fails is a 422 before any byte", async () => {
+    const t = await tenant();
+    const ok = await fetch(proxy.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.key}` },
+      body: JSON.stringify({ model: "medium-faulty", stream: true, response_format: answerFormat, messages: [{ role: "user", content: "What is the answer?" }] }),
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-gateway-fallback")).toBe("true");
+    const sse = await ok.text();
+    const text = sse
+      .split("\n\n")
+      .filter((e) => e.startsWith("data: {"))
+      .map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { content?: string } }[] })
+      .map((c) => c.choices[0]?.delta.content ?? "")
+      .join("");
+    expect(JSON.parse(text)).toHaveProperty("answer");
+    expect(sse.trimEnd().endsWith("data: [DONE]")).toBe(true);
+    expect((await logRow(ok.headers.get("x-request-id")!)).validatorResult).toBe("pass");
+
+    const bad = await fetch(proxy.url + "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${t.key}` },
+      body: JSON.stringify({ model: "medium-faulty", stream: true, messages: [{ role: "user", content: "What is the answer?" }] }),
+    });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as ChatBody).error.code).toBe("output_validation_failed");
+  });
+});
+
 describe("high risk", () => {
   it("stops at the first failure, opens a review item and returns its id", async () => {
     const t = await tenant();
