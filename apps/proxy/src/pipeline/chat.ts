@@ -255,6 +255,17 @@ export async function runChat(run: ChatRun): Promise<void> {
     plan = planFor(route);
     // The answer of the cheaper route must not be cached as the original route's.
     cache = null;
+    // The cheaper route's own input guardrails apply too (its output guardrails apply when it answers).
+    if (route.spec.guardrails) {
+      try {
+        const g = applyInputGuardrails(upstreamBody, route.spec.guardrails);
+        upstreamBody = g.request;
+        if (g.findings.length) record.guardrailFindings = [...(record.guardrailFindings ?? []), ...g.findings];
+      } catch (err) {
+        if (err instanceof GuardrailBlockedError) record.guardrailFindings = err.findings;
+        throw err;
+      }
+    }
   }
   if (!admission) throw new GatewayError("budget_exceeded", "The budget for this request is spent.");
   const admitted = admission;
