@@ -27,6 +27,6 @@ test("a tenant the user is not a member of is a 404", async ({ page }) => {
   const s = stack();
   await signIn(page, s.users.owner, s.password);
   await expect(page).toHaveURL(new RegExp(`/t/${s.tenantSlug}$`));
-  const res = await page.goto("/t/e2e-other/keys");
+  const res = await page.goto("/t/e2e-closed/keys");
   expect(res?.status()).toBe(404);
 });

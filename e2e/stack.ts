@@ -42,6 +42,17 @@ for (const role of ROLES) {
   users[role] = email;
 }
 
+// The owner also holds a viewer seat in the second tenant (the switcher has somewhere to go); a third tenant
+// has no e2e members at all and must stay a 404.
+const otherTenant = await prisma.tenant.findUniqueOrThrow({ where: { slug: "e2e-other" } });
+const ownerUser = await prisma.user.findUniqueOrThrow({ where: { email: users.owner! } });
+await prisma.membership.upsert({
+  where: { tenantId_userId: { tenantId: otherTenant.id, userId: ownerUser.id } },
+  create: { tenantId: otherTenant.id, userId: ownerUser.id, role: "viewer" },
+  update: { role: "viewer" },
+});
+await prisma.tenant.upsert({ where: { slug: "e2e-closed" }, create: { slug: "e2e-closed", name: "Closed Ltd" }, update: {} });
+
 // Two weeks of hourly/daily rollups so the cost and reliability dashboards have something to draw.
 const apps = await prisma.app.findMany({ where: { tenantId: tenant.id } });
 const keys = await prisma.apiKey.findMany({ where: { tenantId: tenant.id, revokedAt: null } });

@@ -1,5 +1,5 @@
 "use client";
-import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { SERIES_COLORS } from "./palette.ts";
 
 const tick = { fontSize: 11, fill: "#71717a" };
@@ -15,8 +15,9 @@ export function HBarChart({ data, bars, format, testId }: { data: Array<Record<s
           <XAxis type="number" tick={tick} tickLine={false} axisLine={false} tickFormatter={(v: number) => format(v)} />
           <YAxis type="category" dataKey="label" tick={tick} tickLine={false} axisLine={false} width={150} />
           <Tooltip formatter={(v) => format(Number(v))} contentStyle={{ borderRadius: 8, fontSize: 12 }} />
+          {bars.length > 1 ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null}
           {bars.map((b, i) => (
-            <Bar key={b.key} dataKey={b.key} name={b.label} fill={SERIES_COLORS[i % SERIES_COLORS.length]} radius={[0, 4, 4, 0]} maxBarSize={18} />
+            <Bar key={b.key} isAnimationActive={false} dataKey={b.key} name={b.label} fill={SERIES_COLORS[i % SERIES_COLORS.length]} radius={[0, 4, 4, 0]} maxBarSize={18} />
           ))}
         </BarChart>
       </ResponsiveContainer>

@@ -32,7 +32,7 @@ export function LinesChart({
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {reference ? <ReferenceLine y={reference.y} stroke="#ef4444" strokeDasharray="4 4" label={{ value: reference.label, fontSize: 11, fill: "#ef4444", position: "insideTopRight" }} /> : null}
           {lines.map((l, i) => (
-            <Line key={l.key} type="monotone" dataKey={l.key} name={l.label} stroke={SERIES_COLORS[i % SERIES_COLORS.length]} strokeWidth={2} dot={false} strokeDasharray={l.dashed ? "5 4" : undefined} connectNulls />
+            <Line key={l.key} isAnimationActive={false} type="monotone" dataKey={l.key} name={l.label} stroke={SERIES_COLORS[i % SERIES_COLORS.length]} strokeWidth={2} dot={false} strokeDasharray={l.dashed ? "5 4" : undefined} connectNulls />
           ))}
         </LineChart>
       </ResponsiveContainer>

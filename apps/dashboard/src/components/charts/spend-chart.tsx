@@ -19,7 +19,7 @@ export function SpendChart({ points, series, granularity }: { points: Array<Reco
           <Tooltip labelFormatter={(t) => fmt(String(t))} formatter={(v) => `$${Number(v).toFixed(4)}`} contentStyle={{ borderRadius: 8, fontSize: 12 }} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {series.map((s, i) => (
-            <Area key={s} type="monotone" dataKey={s} stackId="1" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.25} />
+            <Area key={s} isAnimationActive={false} type="monotone" dataKey={s} stackId="1" stroke={SERIES_COLORS[i % SERIES_COLORS.length]} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.25} />
           ))}
         </AreaChart>
       </ResponsiveContainer>

@@ -50,10 +50,11 @@ export function TargetList({ value, onChange, models, disabled }: { value: Targe
                   <option key={m}>{m}</option>
                 ))}
               </Select>
+              <span className="text-xs text-zinc-400">temp</span>
               <Input
                 aria-label={`Target ${i + 1} temperature`}
-                className="w-28"
-                placeholder="temperature"
+                className="w-20"
+                placeholder="—"
                 disabled={disabled}
                 value={entry.params?.temperature ?? ""}
                 onChange={(e) => {
