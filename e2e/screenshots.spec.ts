@@ -35,6 +35,8 @@ test("every main page renders at 1280 px", async ({ page }) => {
     await screenshot(page, `page${p.replaceAll("/", "-") || "-overview"}`);
   }
   await expect(page.getByTestId("current-role")).toHaveText("owner");
+  await page.goto(`/t/${s.tenantSlug}/alerts`);
+  await expect(page.getByText("#1 failed (503): upstream unavailable · #2 delivered (200)").first()).toBeVisible();
 });
 
 test("the review queue assigns and resolves with a note", async ({ page }) => {

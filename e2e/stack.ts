@@ -124,6 +124,28 @@ if ((await prisma.reviewItem.count({ where: { tenantId: tenant.id, status: { not
   });
 }
 
+// One fired alert with a failed then successful webhook delivery, for the alerts page.
+const rule = await prisma.alertRule.findFirst({ where: { tenantId: tenant.id } });
+if (rule && (await prisma.alertEvent.count({ where: { tenantId: tenant.id } })) === 0) {
+  await prisma.alertEvent.create({
+    data: {
+      tenantId: tenant.id,
+      ruleId: rule.id,
+      kind: rule.kind,
+      dedupeKey: `e2e:${rule.id}:${randomUUID()}`,
+      payload: { rule: rule.name, value: 0.14, threshold: 0.1 },
+      status: "delivered",
+      deliveredAt: new Date(),
+      deliveries: {
+        create: [
+          { attempt: 1, status: "failed", responseStatus: 503, error: "upstream unavailable" },
+          { attempt: 2, status: "delivered", responseStatus: 200 },
+        ],
+      },
+    },
+  });
+}
+
 const proxy = await startProxy({
   env: loadProxyEnv({ ...process.env, GATEWAY_PORT: String(proxyPort), GATEWAY_HOST: "127.0.0.1", GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1", GATEWAY_CONFIG_POLL_MS: "1000", GATEWAY_JOURNAL_DIR: path.join(path.dirname(stackFile), "journal") }),
   lastUsedIntervalMs: 500,
