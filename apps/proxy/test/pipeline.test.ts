@@ -1,7 +1,8 @@
 // Pipeline behaviours beyond the risk table: budget downgrade to a cheaper route, the time-to-first-token
 // timeout, circuit breakers skipping a failing target, client disconnects, bodies kept only where the
 // tenant says so, and the Prometheus metrics.
-import { createPrisma, encryptSecret } from "@gateway/db";
+import { createPrisma, encryptSecret, publishConfigChange } from "@gateway/db";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProxy } from "../src/server.ts";
 import { startMock, type Mock } from "./helpers/mock.ts";
@@ -74,6 +75,32 @@ describe("budgets with action downgrade", () => {
     const body = (await res.json()) as { model: string };
     expect(body.model).toBe("chat");
     expect(await row(res)).toMatchObject({ downgraded: true, routeName: "chat-gemini", requestedModel: "chat", finalModel: "gemini-mock" });
+  });
+});
+
+describe("route versions", () => {
+  it("a new version takes over on the config-change message, and logs record which version served", async () => {
+    const t = await tenant();
+    await proxy.reloadConfig();
+    const v1 = await chat(t.key, { model: "chat" });
+    expect(v1.headers.get("x-gateway-model")).toBe("gpt-mock");
+    await v1.arrayBuffer();
+    const routeId = t.routeIds["chat"]!;
+    await prisma.routeVersion.create({ data: { routeId, version: 2, riskLevel: "low", targets: [{ model: "gemini-mock" }] } });
+    await prisma.route.update({ where: { id: routeId }, data: { currentVersion: 2 } });
+    const publisher = new Redis(process.env.REDIS_URL!);
+    await publishConfigChange(publisher, { tenantId: t.tenantId, reason: "route.update" });
+    publisher.disconnect();
+    let res: Response | null = null;
+    for (let i = 0; i < 40; i++) {
+      res = await chat(t.key, { model: "chat" });
+      await res.arrayBuffer();
+      if (res.headers.get("x-gateway-model") === "gemini-mock") break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(res!.headers.get("x-gateway-model")).toBe("gemini-mock");
+    expect(await row(res!)).toMatchObject({ routeName: "chat", routeVersion: 2 });
+    expect(await row(v1)).toMatchObject({ routeVersion: 1 });
   });
 });
 

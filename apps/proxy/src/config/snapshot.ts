@@ -127,6 +127,23 @@ export interface SnapshotOptions {
   checkUpstream?: (baseUrl: string) => void | Promise<void>;
 }
 
+interface CurrentVersionRow {
+  routeId: string;
+  version: number;
+  riskLevel: string;
+  targets: unknown;
+  upgradeRules: unknown;
+  retryLimit: number;
+  totalTimeoutMs: number;
+  ttftTimeoutMs: number;
+  maxInputTokens: number | null;
+  maxOutputTokens: number | null;
+  validator: unknown;
+  cacheTtlSeconds: number;
+  semanticCache: unknown;
+  guardrails: unknown;
+}
+
 /** The price in force at `at` (ms since epoch): the newest with effectiveFrom <= at. */
 export function priceAt(model: ModelConfig, at: number): PriceConfig | null {
   for (const p of model.prices) if (p.effectiveFrom <= at) return p;
@@ -177,11 +194,22 @@ export async function loadSnapshot(
   const marker = await configChangeMarker(prisma);
   const ids = partial ? [...partial.onlyTenants] : null;
   const byTenant = ids ? { tenantId: { in: ids } } : {};
-  const [tenants, providers, models, routes, keys, budgets, rateLimits] = await Promise.all([
+  const [tenants, providers, models, routes, currentVersions, keys, budgets, rateLimits] = await Promise.all([
     prisma.tenant.findMany({ where: ids ? { id: { in: ids } } : {} }),
     prisma.providerAccount.findMany({ where: byTenant }),
     prisma.model.findMany({ where: byTenant, include: { prices: { orderBy: { effectiveFrom: "desc" } } } }),
-    prisma.route.findMany({ where: byTenant, include: { versions: true } }),
+    prisma.route.findMany({ where: byTenant }),
+    // Only the version in force: a route's history grows with every edit and the proxy never reads it.
+    prisma.$queryRawUnsafe<CurrentVersionRow[]>(
+      `SELECT v.route_id AS "routeId", v.version, v.risk_level::text AS "riskLevel", v.targets,
+              v.upgrade_rules AS "upgradeRules", v.retry_limit AS "retryLimit", v.total_timeout_ms AS "totalTimeoutMs",
+              v.ttft_timeout_ms AS "ttftTimeoutMs", v.max_input_tokens AS "maxInputTokens",
+              v.max_output_tokens AS "maxOutputTokens", v.validator, v.cache_ttl_seconds AS "cacheTtlSeconds",
+              v.semantic_cache AS "semanticCache", v.guardrails
+         FROM route_versions v JOIN routes r ON r.id = v.route_id AND r.current_version = v.version
+        WHERE $1::text[] IS NULL OR r.tenant_id = ANY($1::text[])`,
+      ids,
+    ),
     prisma.apiKey.findMany({ where: byTenant, include: { app: true, environment: true } }),
     prisma.budget.findMany({ where: byTenant }),
     prisma.rateLimit.findMany({ where: byTenant }),
@@ -274,10 +302,11 @@ export async function loadSnapshot(
     });
   }
 
+  const versionByRoute = new Map(currentVersions.map((v) => [v.routeId, v]));
   for (const r of routes) {
     const tenant = tenantById.get(r.tenantId);
     if (!tenant) continue;
-    const v = r.versions.find((x) => x.version === r.currentVersion);
+    const v = versionByRoute.get(r.id);
     if (!v) {
       tenant.brokenRoutes.set(r.name, `version ${r.currentVersion} does not exist`);
       brokenRoutes.push({ tenantId: r.tenantId, route: r.name, reason: `version ${r.currentVersion} does not exist` });
