@@ -55,6 +55,7 @@ export default defineConfig({
   webServer: {
     command: `npm run start -w @gateway/dashboard -- -p ${process.env.E2E_DASHBOARD_PORT} -H 127.0.0.1`,
     cwd: path.join(here, ".."),
+    // /sign-in needs no database: Playwright starts web servers before globalSetup creates the e2e one.
     url: `${dashboardUrl}/sign-in`,
     timeout: 120_000,
     reuseExistingServer: false,

@@ -1,6 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { screenshot, signIn, stack } from "./helpers.ts";
 
+test("the health endpoint reports the database reachable", async ({ request }) => {
+  const res = await request.get("/api/health");
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toEqual({ status: "ok" });
+});
+
 test("the signed-out landing page links to sign-in", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("one endpoint you control");
