@@ -304,6 +304,20 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     await pending;
   }
 
+  // budgetWindow formats the instant in the tenant's zone (Intl, several calls per budget): the window in
+  // force is reused until the instant leaves it, which is exact because windows of a period tile time.
+  const windows = new Map<string, BudgetWindow>();
+  function windowAt(period: BudgetRule["period"], now: Date, timeZone: string): BudgetWindow {
+    const k = `${period}|${timeZone}`;
+    const w = windows.get(k);
+    const t = now.getTime();
+    if (w && w.startsAt && w.resetsAt && w.startsAt.getTime() <= t && t < w.resetsAt.getTime()) return w;
+    const fresh = budgetWindow(period, now, timeZone);
+    if (windows.size > 1000) windows.clear();
+    windows.set(k, fresh);
+    return fresh;
+  }
+
   function plan(input: AdmitInput, nowMs: number) {
     const now = new Date(nowMs);
     const keys = tenantKeys(input.tenant.id);
@@ -311,7 +325,7 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
     const held: HeldBudget[] = applicableBudgets(input.subject, input.budgets)
       .sort((a, b) => SCOPE_ORDER[a.scope] - SCOPE_ORDER[b.scope] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((budget) => {
-        const window = budgetWindow(budget.period, now, input.tenant.timeZone);
+        const window = windowAt(budget.period, now, input.tenant.timeZone);
         return { budget, window, hashKey: keys.budgetWindow(budget.id, window.key) };
       });
     const windowIndex = Math.floor(nowMs / RATE_WINDOW_MS);
