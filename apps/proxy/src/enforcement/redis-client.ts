@@ -11,5 +11,8 @@ export function createEnforcementRedis(url: string, opts: { commandTimeoutMs?: n
     // Keep trying to reconnect (capped backoff); each reconnect triggers replay of locally counted usage.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     lazyConnect: false,
+    // Admissions and settlements of concurrent requests issued in the same tick go out in one write (one
+    // syscall) instead of one each; under load that is most of the Redis cost on the proxy's core.
+    enableAutoPipelining: true,
   });
 }
