@@ -11,18 +11,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   const stackFile = process.env.STACK_FILE!;
   rmSync(stackFile, { force: true });
   await createDatabaseIfMissing(process.env.E2E_DATABASE_URL!);
-  const child = spawn(process.execPath, [path.join(here, "..", "node_modules", "tsx", "dist", "cli.mjs"), path.join(here, "stack.ts")], {
-    cwd: path.join(here, ".."),
-    env: {
-      ...process.env,
-      DATABASE_URL: process.env.E2E_DATABASE_URL,
-      GATEWAY_SECRET_KEY: process.env.GATEWAY_SECRET_KEY ?? "test-secret-key-0123456789abcdef0123456789abcdef",
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-      // The mock provider lives on loopback; real deployments keep this off.
-      GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1",
+  const child = spawn(
+    process.execPath,
+    [path.join(here, "..", "node_modules", "tsx", "dist", "cli.mjs"), path.join(here, "stack.ts")],
+    {
+      cwd: path.join(here, ".."),
+      env: {
+        ...process.env,
+        DATABASE_URL: process.env.E2E_DATABASE_URL,
+        GATEWAY_SECRET_KEY: process.env.GATEWAY_SECRET_KEY ?? "test-secret-key-0123456789abcdef0123456789abcdef",
+        REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        // The mock provider lives on loopback; real deployments keep this off.
+        GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
     },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  );
   let exited: number | null = null;
   child.on("exit", (code) => (exited = code ?? -1));
   const deadline = Date.now() + 120_000;

@@ -8,15 +8,22 @@ import { defineConfig, devices } from "@playwright/test";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Refuse anything but a local database: the suite writes users and configuration (dub's guard).
-const databaseUrl = process.env.E2E_DATABASE_URL ?? process.env.DATABASE_URL?.replace(/\/[^/?]+(\?|$)/, "/gateway_e2e$1");
-if (!databaseUrl) throw new Error("set DATABASE_URL (a local Postgres); the e2e suite uses its own database, gateway_e2e, on that server");
+const databaseUrl =
+  process.env.E2E_DATABASE_URL ?? process.env.DATABASE_URL?.replace(/\/[^/?]+(\?|$)/, "/gateway_e2e$1");
+if (!databaseUrl)
+  throw new Error(
+    "set DATABASE_URL (a local Postgres); the e2e suite uses its own database, gateway_e2e, on that server",
+  );
 const host = new URL(databaseUrl).hostname;
 if (!["localhost", "127.0.0.1", "::1", "[::1]"].includes(host)) {
   throw new Error(`refusing to run e2e tests against a non-local database (${host})`);
 }
 
 function freePort(): number {
-  const out = execFileSync(process.execPath, ["-e", "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})"]);
+  const out = execFileSync(process.execPath, [
+    "-e",
+    "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})",
+  ]);
   return Number(out.toString());
 }
 
@@ -33,7 +40,16 @@ const chromium = {
   viewport: { width: 1280, height: 860 },
   launchOptions: {
     executablePath: "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-quic",
+    ],
   },
 };
 

@@ -24,7 +24,9 @@ test.describe("finance", () => {
     await page.goto(`/t/${s.tenantSlug}/keys`);
     await expect(page.getByTestId("no-access")).toBeVisible();
 
-    const res = await page.request.get(`/api/trpc/keys.list?input=${encodeURIComponent(JSON.stringify({ json: { tenantId: s.tenantId } }))}`);
+    const res = await page.request.get(
+      `/api/trpc/keys.list?input=${encodeURIComponent(JSON.stringify({ json: { tenantId: s.tenantId } }))}`,
+    );
     expect(res.status()).toBe(403);
   });
 });
@@ -48,13 +50,29 @@ test.describe("viewer", () => {
     await screenshot(page, "viewer-keys");
 
     // The API refuses regardless of what the UI shows.
-    const route = await page.request.get(`/api/trpc/routes.list?input=${encodeURIComponent(JSON.stringify({ json: { tenantId: s.tenantId } }))}`);
-    const routes = (await route.json()) as { result: { data: { json: Array<{ id: string; currentVersion: number }> } } };
+    const route = await page.request.get(
+      `/api/trpc/routes.list?input=${encodeURIComponent(JSON.stringify({ json: { tenantId: s.tenantId } }))}`,
+    );
+    const routes = (await route.json()) as {
+      result: { data: { json: Array<{ id: string; currentVersion: number }> } };
+    };
     const first = routes.result.data.json[0]!;
     const attempts = [
       ["routes.restore", { tenantId: s.tenantId, routeId: first.id, version: 1 }],
       ["keys.create", { tenantId: s.tenantId, name: "nope", appId: "x", environmentId: "y" }],
-      ["tenant.update", { tenantId: s.tenantId, name: "Hacked", timeZone: "UTC", logBodies: false, retentionDays: 1, bodyRetentionDays: 1, budgetFailMode: "open", rateLimitFailMode: "open" }],
+      [
+        "tenant.update",
+        {
+          tenantId: s.tenantId,
+          name: "Hacked",
+          timeZone: "UTC",
+          logBodies: false,
+          retentionDays: 1,
+          bodyRetentionDays: 1,
+          budgetFailMode: "open",
+          rateLimitFailMode: "open",
+        },
+      ],
     ] as const;
     for (const [proc, input] of attempts) {
       const res = await page.request.post(`/api/trpc/${proc}`, { data: { json: input } });

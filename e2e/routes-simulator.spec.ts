@@ -9,7 +9,15 @@ async function simulate(page: Page, slug: string) {
   // The seeded traffic key may call every route (the others are scoped, and the simulator says so).
   const option = page.getByLabel("API key").locator("option", { hasText: "e2e-traffic" }).first();
   await page.getByLabel("API key").selectOption((await option.getAttribute("value")) ?? "");
-  await page.getByLabel("Request body (OpenAI chat format)").fill(JSON.stringify({ model: "ticket-triage", messages: [{ role: "user", content: "My invoice is wrong" }], max_tokens: 200 }));
+  await page
+    .getByLabel("Request body (OpenAI chat format)")
+    .fill(
+      JSON.stringify({
+        model: "ticket-triage",
+        messages: [{ role: "user", content: "My invoice is wrong" }],
+        max_tokens: 200,
+      }),
+    );
   await page.getByRole("button", { name: "Simulate" }).click();
   await expect(page.getByTestId("sim-result")).toBeVisible();
 }

@@ -73,7 +73,9 @@ test.describe("on a phone", () => {
     for (const p of ["", "/keys", "/costs", "/routes"]) {
       await page.goto(`/t/${s.tenantSlug}${p}`);
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       expect(overflow, `horizontal overflow on ${p || "/"}`).toBeLessThanOrEqual(1);
       await screenshot(page, `phone${p.replaceAll("/", "-") || "-overview"}`);
     }

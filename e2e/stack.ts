@@ -26,19 +26,33 @@ const mock = await startMockProvider({ port: 0, host: "127.0.0.1" });
 const slug = "e2e";
 const config = loadExampleConfig({ slug });
 config.tenants[0].name = "E2E Corp";
-const applied = await applyConfig(prisma, redis, config, { actor: { type: "cli", name: "e2e-seed" }, env: { ...process.env, MOCK_PROVIDER_URL: mock.url } });
+const applied = await applyConfig(prisma, redis, config, {
+  actor: { type: "cli", name: "e2e-seed" },
+  env: { ...process.env, MOCK_PROVIDER_URL: mock.url },
+});
 const tenant = await prisma.tenant.findUniqueOrThrow({ where: { slug } });
 
 // A second tenant the e2e users are not members of: pages must never show its data.
-const other = await applyConfig(prisma, redis, loadExampleConfig({ slug: "e2e-other" }), { actor: { type: "cli", name: "e2e-seed" }, env: { ...process.env, MOCK_PROVIDER_URL: mock.url } });
+const other = await applyConfig(prisma, redis, loadExampleConfig({ slug: "e2e-other" }), {
+  actor: { type: "cli", name: "e2e-seed" },
+  env: { ...process.env, MOCK_PROVIDER_URL: mock.url },
+});
 void other;
 
 const users: Record<string, string> = {};
 const passwordHash = await hashPassword(PASSWORD);
 for (const role of ROLES) {
   const email = `${role}@e2e.test`;
-  const user = await prisma.user.upsert({ where: { email }, create: { email, name: `${role[0]!.toUpperCase()}${role.slice(1)} E2E`, passwordHash }, update: { passwordHash } });
-  await prisma.membership.upsert({ where: { tenantId_userId: { tenantId: tenant.id, userId: user.id } }, create: { tenantId: tenant.id, userId: user.id, role }, update: { role } });
+  const user = await prisma.user.upsert({
+    where: { email },
+    create: { email, name: `${role[0]!.toUpperCase()}${role.slice(1)} E2E`, passwordHash },
+    update: { passwordHash },
+  });
+  await prisma.membership.upsert({
+    where: { tenantId_userId: { tenantId: tenant.id, userId: user.id } },
+    create: { tenantId: tenant.id, userId: user.id, role },
+    update: { role },
+  });
   users[role] = email;
 }
 
@@ -51,7 +65,11 @@ await prisma.membership.upsert({
   create: { tenantId: otherTenant.id, userId: ownerUser.id, role: "viewer" },
   update: { role: "viewer" },
 });
-await prisma.tenant.upsert({ where: { slug: "e2e-closed" }, create: { slug: "e2e-closed", name: "Closed Ltd" }, update: {} });
+await prisma.tenant.upsert({
+  where: { slug: "e2e-closed" },
+  create: { slug: "e2e-closed", name: "Closed Ltd" },
+  update: {},
+});
 
 // Two weeks of hourly/daily rollups so the cost and reliability dashboards have something to draw.
 const apps = await prisma.app.findMany({ where: { tenantId: tenant.id } });
@@ -64,7 +82,10 @@ const combos = [
 ];
 const now = new Date();
 const hour0 = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
-const hist = (ms: number, n: number) => ({ [String(Math.ceil(Math.log(ms) / Math.log(1.05)))]: Math.ceil(n * 0.8), [String(Math.ceil(Math.log(ms * 2.5) / Math.log(1.05)))]: Math.floor(n * 0.2) });
+const hist = (ms: number, n: number) => ({
+  [String(Math.ceil(Math.log(ms) / Math.log(1.05)))]: Math.ceil(n * 0.8),
+  [String(Math.ceil(Math.log(ms * 2.5) / Math.log(1.05)))]: Math.floor(n * 0.2),
+});
 const hourly = [];
 for (let h = 0; h < 14 * 24; h += 3) {
   const bucketStart = new Date(hour0.getTime() - h * 3_600_000);
@@ -120,7 +141,14 @@ await prisma.rollupDaily.createMany({ data: [...daily.values()], skipDuplicates:
 
 if ((await prisma.reviewItem.count({ where: { tenantId: tenant.id, status: { not: "resolved" } } })) === 0) {
   await prisma.reviewItem.create({
-    data: { tenantId: tenant.id, requestId: `req_${randomUUID()}`, routeName: "refund-decision", routeVersion: 1, errorCode: "upstream_timeout", reason: "gpt-4o timed out after 60000 ms; high risk: no fallback" },
+    data: {
+      tenantId: tenant.id,
+      requestId: `req_${randomUUID()}`,
+      routeName: "refund-decision",
+      routeVersion: 1,
+      errorCode: "upstream_timeout",
+      reason: "gpt-4o timed out after 60000 ms; high risk: no fallback",
+    },
   });
 }
 
@@ -147,13 +175,32 @@ if (rule && (await prisma.alertEvent.count({ where: { tenantId: tenant.id } })) 
 }
 
 const proxy = await startProxy({
-  env: loadProxyEnv({ ...process.env, GATEWAY_PORT: String(proxyPort), GATEWAY_HOST: "127.0.0.1", GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1", GATEWAY_CONFIG_POLL_MS: "1000", GATEWAY_JOURNAL_DIR: path.join(path.dirname(stackFile), "journal") }),
+  env: loadProxyEnv({
+    ...process.env,
+    GATEWAY_PORT: String(proxyPort),
+    GATEWAY_HOST: "127.0.0.1",
+    GATEWAY_ALLOW_PRIVATE_UPSTREAMS: "1",
+    GATEWAY_CONFIG_POLL_MS: "1000",
+    GATEWAY_JOURNAL_DIR: path.join(path.dirname(stackFile), "journal"),
+  }),
   lastUsedIntervalMs: 500,
   logWriter: { flushIntervalMs: 200 },
 });
 
 // A little real traffic through the proxy, so the request log explorer has rows with attempts.
-const traffic = await createKey(prisma, redis, { tenant: slug, app: "support-bot", env: "production", name: `e2e-traffic-${Date.now()}`, allowedRoutes: [], allowedModels: [] }, { type: "cli", name: "e2e-seed" });
+const traffic = await createKey(
+  prisma,
+  redis,
+  {
+    tenant: slug,
+    app: "support-bot",
+    env: "production",
+    name: `e2e-traffic-${Date.now()}`,
+    allowedRoutes: [],
+    allowedModels: [],
+  },
+  { type: "cli", name: "e2e-seed" },
+);
 await proxy.reloadConfig();
 for (const model of ["support-summary", "ticket-triage", "support-summary"]) {
   const res = await fetch(`${proxy.url}/v1/chat/completions`, {
@@ -167,7 +214,22 @@ for (const model of ["support-summary", "ticket-triage", "support-summary"]) {
 await proxy.flushLogs();
 
 mkdirSync(path.dirname(stackFile), { recursive: true });
-writeFileSync(stackFile, JSON.stringify({ tenantSlug: slug, tenantId: tenant.id, proxyUrl: proxy.url, mockUrl: mock.url, users, password: PASSWORD, createdKeys: applied.keys.filter((k) => k.secret).length }, null, 2));
+writeFileSync(
+  stackFile,
+  JSON.stringify(
+    {
+      tenantSlug: slug,
+      tenantId: tenant.id,
+      proxyUrl: proxy.url,
+      mockUrl: mock.url,
+      users,
+      password: PASSWORD,
+      createdKeys: applied.keys.filter((k) => k.secret).length,
+    },
+    null,
+    2,
+  ),
+);
 console.log(`[e2e stack] ready: proxy ${proxy.url}, mock ${mock.url}`);
 
 let closing = false;

@@ -36,13 +36,23 @@ export async function makeTenant(label: string) {
       tenantId: tenant.id,
       slug: "support",
       name: "Support bot",
-      environments: { create: [{ tenantId: tenant.id, name: "development" }, { tenantId: tenant.id, name: "production" }] },
+      environments: {
+        create: [
+          { tenantId: tenant.id, name: "development" },
+          { tenantId: tenant.id, name: "production" },
+        ],
+      },
     },
     include: { environments: true },
   });
-  const provider = await db.providerAccount.create({ data: { tenantId: tenant.id, name: "mock", kind: "openai", baseUrl: "http://127.0.0.1:1/v1" } });
+  const provider = await db.providerAccount.create({
+    data: { tenantId: tenant.id, name: "mock", kind: "openai", baseUrl: "http://127.0.0.1:1/v1" },
+  });
   const models = [];
-  for (const [name, inP, outP] of [["fast", 150_000n, 600_000n], ["strong", 2_500_000n, 10_000_000n]] as const) {
+  for (const [name, inP, outP] of [
+    ["fast", 150_000n, 600_000n],
+    ["strong", 2_500_000n, 10_000_000n],
+  ] as const) {
     models.push(
       await db.model.create({
         data: {
@@ -50,7 +60,13 @@ export async function makeTenant(label: string) {
           name,
           providerAccountId: provider.id,
           upstreamModel: `${name}-upstream`,
-          prices: { create: { effectiveFrom: new Date("2024-01-01T00:00:00Z"), inputMicrosPerMTok: inP, outputMicrosPerMTok: outP } },
+          prices: {
+            create: {
+              effectiveFrom: new Date("2024-01-01T00:00:00Z"),
+              inputMicrosPerMTok: inP,
+              outputMicrosPerMTok: outP,
+            },
+          },
         },
       }),
     );
@@ -60,12 +76,26 @@ export async function makeTenant(label: string) {
       tenantId: tenant.id,
       name: "support-summary",
       currentVersion: 1,
-      versions: { create: { version: 1, riskLevel: "low", targets: [{ model: "fast" }, { model: "strong" }], maxOutputTokens: 500 } },
+      versions: {
+        create: {
+          version: 1,
+          riskLevel: "low",
+          targets: [{ model: "fast" }, { model: "strong" }],
+          maxOutputTokens: 500,
+        },
+      },
     },
   });
   const env = app.environments.find((e) => e.name === "production")!;
   const key = await db.apiKey.create({
-    data: { tenantId: tenant.id, appId: app.id, environmentId: env.id, name: "seeded", prefix: `gw_${randomUUID().slice(0, 8)}`, hash: randomUUID() },
+    data: {
+      tenantId: tenant.id,
+      appId: app.id,
+      environmentId: env.id,
+      name: "seeded",
+      prefix: `gw_${randomUUID().slice(0, 8)}`,
+      hash: randomUUID(),
+    },
   });
   const now = new Date();
   await db.requestLog.create({

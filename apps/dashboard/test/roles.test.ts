@@ -34,27 +34,94 @@ const OPS: Op[] = [
     name: "tenant.update",
     scope: "tenant:update",
     audited: true,
-    run: (c, tenantId) => c.tenant.update({ tenantId, name: "Renamed", timeZone: "UTC", logBodies: true, retentionDays: 90, bodyRetentionDays: 7, budgetFailMode: "closed", rateLimitFailMode: "open" }),
+    run: (c, tenantId) =>
+      c.tenant.update({
+        tenantId,
+        name: "Renamed",
+        timeZone: "UTC",
+        logBodies: true,
+        retentionDays: 90,
+        bodyRetentionDays: 7,
+        budgetFailMode: "closed",
+        rateLimitFailMode: "open",
+      }),
   },
   { name: "members.list", scope: "members:read", audited: false, run: (c, tenantId) => c.members.list({ tenantId }) },
-  { name: "members.invite", scope: "members:manage", audited: true, run: (c, tenantId) => c.members.invite({ tenantId, email: `inv-${uid()}@example.test`, role: "viewer" }) },
+  {
+    name: "members.invite",
+    scope: "members:manage",
+    audited: true,
+    run: (c, tenantId) => c.members.invite({ tenantId, email: `inv-${uid()}@example.test`, role: "viewer" }),
+  },
   { name: "apps.list", scope: "apps:read", audited: false, run: (c, tenantId) => c.apps.list({ tenantId }) },
-  { name: "apps.create", scope: "apps:write", audited: true, run: (c, tenantId) => c.apps.create({ tenantId, name: "New", slug: `app-${uid()}`, environments: ["production"] }) },
+  {
+    name: "apps.create",
+    scope: "apps:write",
+    audited: true,
+    run: (c, tenantId) => c.apps.create({ tenantId, name: "New", slug: `app-${uid()}`, environments: ["production"] }),
+  },
   { name: "keys.list", scope: "keys:read", audited: false, run: (c, tenantId) => c.keys.list({ tenantId }) },
-  { name: "keys.create", scope: "keys:write", audited: true, run: (c, tenantId) => c.keys.create({ tenantId, name: `k-${uid()}`, appId: f.app.id, environmentId: f.env.id, budgetDollars: 5 }) },
+  {
+    name: "keys.create",
+    scope: "keys:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.keys.create({ tenantId, name: `k-${uid()}`, appId: f.app.id, environmentId: f.env.id, budgetDollars: 5 }),
+  },
   {
     name: "keys.revoke",
     scope: "keys:write",
     audited: true,
     run: async (c, tenantId) => {
-      const k = await db.apiKey.create({ data: { tenantId, appId: f.app.id, environmentId: f.env.id, name: `r-${uid()}`, prefix: "gw_revoke", hash: randomUUID() } });
+      const k = await db.apiKey.create({
+        data: {
+          tenantId,
+          appId: f.app.id,
+          environmentId: f.env.id,
+          name: `r-${uid()}`,
+          prefix: "gw_revoke",
+          hash: randomUUID(),
+        },
+      });
       return c.keys.revoke({ tenantId, id: k.id });
     },
   },
-  { name: "providers.list", scope: "providers:read", audited: false, run: (c, tenantId) => c.providers.list({ tenantId }) },
-  { name: "providers.upsert", scope: "providers:write", audited: true, run: (c, tenantId) => c.providers.upsert({ tenantId, name: `p-${uid()}`, kind: "openai", baseUrl: null, authStyle: "bearer", apiVersion: null, credential: "sk-test-credential" }) },
+  {
+    name: "providers.list",
+    scope: "providers:read",
+    audited: false,
+    run: (c, tenantId) => c.providers.list({ tenantId }),
+  },
+  {
+    name: "providers.upsert",
+    scope: "providers:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.providers.upsert({
+        tenantId,
+        name: `p-${uid()}`,
+        kind: "openai",
+        baseUrl: null,
+        authStyle: "bearer",
+        apiVersion: null,
+        credential: "sk-test-credential",
+      }),
+  },
   { name: "models.list", scope: "models:read", audited: false, run: (c, tenantId) => c.models.list({ tenantId }) },
-  { name: "models.addPrice", scope: "models:write", audited: true, run: (c, tenantId) => c.models.addPrice({ tenantId, modelId: f.models[0]!.id, effectiveFrom: new Date(Date.now() + Math.floor(Math.random() * 1e9)), inputPerMTok: 0.2, outputPerMTok: 0.8, cachedInputPerMTok: 0 }) },
+  {
+    name: "models.addPrice",
+    scope: "models:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.models.addPrice({
+        tenantId,
+        modelId: f.models[0]!.id,
+        effectiveFrom: new Date(Date.now() + Math.floor(Math.random() * 1e9)),
+        inputPerMTok: 0.2,
+        outputPerMTok: 0.8,
+        cachedInputPerMTok: 0,
+      }),
+  },
   { name: "routes.list", scope: "routes:read", audited: false, run: (c, tenantId) => c.routes.list({ tenantId }) },
   {
     name: "routes.saveVersion",
@@ -62,32 +129,137 @@ const OPS: Op[] = [
     audited: true,
     run: async (c, tenantId) => {
       const r = await db.route.findUniqueOrThrow({ where: { id: f.route.id } });
-      return c.routes.saveVersion({ tenantId, routeId: r.id, baseVersion: r.currentVersion, spec: { riskLevel: "medium", targets: [{ model: "fast" }], upgradeRules: [], retryLimit: 1, totalTimeoutMs: 60000, ttftTimeoutMs: 15000, maxInputTokens: null, maxOutputTokens: 500, validator: null, cacheTtlSeconds: 0, semanticCache: null, guardrails: null } });
+      return c.routes.saveVersion({
+        tenantId,
+        routeId: r.id,
+        baseVersion: r.currentVersion,
+        spec: {
+          riskLevel: "medium",
+          targets: [{ model: "fast" }],
+          upgradeRules: [],
+          retryLimit: 1,
+          totalTimeoutMs: 60000,
+          ttftTimeoutMs: 15000,
+          maxInputTokens: null,
+          maxOutputTokens: 500,
+          validator: null,
+          cacheTtlSeconds: 0,
+          semanticCache: null,
+          guardrails: null,
+        },
+      });
     },
   },
   { name: "budgets.list", scope: "budgets:read", audited: false, run: (c, tenantId) => c.budgets.list({ tenantId }) },
-  { name: "budgets.create", scope: "budgets:write", audited: true, run: (c, tenantId) => c.budgets.create({ tenantId, name: `b-${uid()}`, scope: "tenant", appId: null, apiKeyId: null, routeId: null, period: "month", limitDollars: 100, softThresholdPct: 80, action: "block", downgradeRouteId: null }) },
-  { name: "budgets.rateLimits", scope: "limits:read", audited: false, run: (c, tenantId) => c.budgets.rateLimits({ tenantId }) },
-  { name: "budgets.createRateLimit", scope: "limits:write", audited: true, run: (c, tenantId) => c.budgets.createRateLimit({ tenantId, scope: "tenant", appId: null, apiKeyId: null, routeId: null, modelName: null, rpm: 100, tpm: null }) },
+  {
+    name: "budgets.create",
+    scope: "budgets:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.budgets.create({
+        tenantId,
+        name: `b-${uid()}`,
+        scope: "tenant",
+        appId: null,
+        apiKeyId: null,
+        routeId: null,
+        period: "month",
+        limitDollars: 100,
+        softThresholdPct: 80,
+        action: "block",
+        downgradeRouteId: null,
+      }),
+  },
+  {
+    name: "budgets.rateLimits",
+    scope: "limits:read",
+    audited: false,
+    run: (c, tenantId) => c.budgets.rateLimits({ tenantId }),
+  },
+  {
+    name: "budgets.createRateLimit",
+    scope: "limits:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.budgets.createRateLimit({
+        tenantId,
+        scope: "tenant",
+        appId: null,
+        apiKeyId: null,
+        routeId: null,
+        modelName: null,
+        rpm: 100,
+        tpm: null,
+      }),
+  },
   { name: "logs.list", scope: "logs:read", audited: false, run: (c, tenantId) => c.logs.list({ tenantId }) },
-  { name: "costs.overTime", scope: "costs:read", audited: false, run: (c, tenantId) => c.costs.overTime({ tenantId, ...range() }) },
-  { name: "costs.perSuccess", scope: "costs:read", audited: false, run: (c, tenantId) => c.costs.perSuccess({ tenantId, ...range() }) },
+  {
+    name: "costs.overTime",
+    scope: "costs:read",
+    audited: false,
+    run: (c, tenantId) => c.costs.overTime({ tenantId, ...range() }),
+  },
+  {
+    name: "costs.perSuccess",
+    scope: "costs:read",
+    audited: false,
+    run: (c, tenantId) => c.costs.perSuccess({ tenantId, ...range() }),
+  },
   { name: "costs.burnDown", scope: "costs:read", audited: false, run: (c, tenantId) => c.costs.burnDown({ tenantId }) },
-  { name: "costs.exportCsv", scope: "costs:export", audited: false, run: (c, tenantId) => c.costs.exportCsv({ tenantId, ...range() }) },
+  {
+    name: "costs.exportCsv",
+    scope: "costs:export",
+    audited: false,
+    run: (c, tenantId) => c.costs.exportCsv({ tenantId, ...range() }),
+  },
   { name: "reviews.list", scope: "reviews:read", audited: false, run: (c, tenantId) => c.reviews.list({ tenantId }) },
   {
     name: "reviews.resolve",
     scope: "reviews:write",
     audited: true,
     run: async (c, tenantId) => {
-      const item = await db.reviewItem.create({ data: { tenantId, requestId: `req_${uid()}`, routeName: "support-summary", routeVersion: 1, errorCode: "upstream_timeout", reason: "primary timed out" } });
+      const item = await db.reviewItem.create({
+        data: {
+          tenantId,
+          requestId: `req_${uid()}`,
+          routeName: "support-summary",
+          routeVersion: 1,
+          errorCode: "upstream_timeout",
+          reason: "primary timed out",
+        },
+      });
       return c.reviews.resolve({ tenantId, id: item.id, note: "answered by hand" });
     },
   },
   { name: "alerts.rules", scope: "alerts:read", audited: false, run: (c, tenantId) => c.alerts.rules({ tenantId }) },
-  { name: "alerts.createRule", scope: "alerts:write", audited: true, run: (c, tenantId) => c.alerts.createRule({ tenantId, name: `a-${uid()}`, kind: "error_rate", threshold: 0.05, windowMinutes: 15, webhookUrl: null, webhookSecret: "", enabled: true }) },
+  {
+    name: "alerts.createRule",
+    scope: "alerts:write",
+    audited: true,
+    run: (c, tenantId) =>
+      c.alerts.createRule({
+        tenantId,
+        name: `a-${uid()}`,
+        kind: "error_rate",
+        threshold: 0.05,
+        windowMinutes: 15,
+        webhookUrl: null,
+        webhookSecret: "",
+        enabled: true,
+      }),
+  },
   { name: "audit.list", scope: "audit:read", audited: false, run: (c, tenantId) => c.audit.list({ tenantId }) },
-  { name: "simulator.run", scope: "simulator:use", audited: false, run: (c, tenantId) => c.simulator.run({ tenantId, apiKeyId: f.key.id, request: JSON.stringify({ model: "support-summary", messages: [{ role: "user", content: "hi" }] }) }) },
+  {
+    name: "simulator.run",
+    scope: "simulator:use",
+    audited: false,
+    run: (c, tenantId) =>
+      c.simulator.run({
+        tenantId,
+        apiKeyId: f.key.id,
+        request: JSON.stringify({ model: "support-summary", messages: [{ role: "user", content: "hi" }] }),
+      }),
+  },
 ];
 
 async function outcome(p: Promise<unknown>): Promise<string> {

@@ -45,14 +45,25 @@ describe("tenant isolation", () => {
     // Own tenant id, other tenant's row: the row is simply not found in this tenant.
     expect(await codeOf(owner.keys.revoke({ tenantId: a.tenant.id, id: b.key.id }))).toBe("NOT_FOUND");
     expect(await codeOf(owner.keys.rotate({ tenantId: a.tenant.id, id: b.key.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(owner.routes.restore({ tenantId: a.tenant.id, routeId: b.route.id, version: 1 }))).toBe("NOT_FOUND");
+    expect(await codeOf(owner.routes.restore({ tenantId: a.tenant.id, routeId: b.route.id, version: 1 }))).toBe(
+      "NOT_FOUND",
+    );
     expect(
       await codeOf(
-        owner.routes.saveVersion({ tenantId: a.tenant.id, routeId: b.route.id, baseVersion: 1, spec: { riskLevel: "high", targets: [{ model: "fast" }] } as never }),
+        owner.routes.saveVersion({
+          tenantId: a.tenant.id,
+          routeId: b.route.id,
+          baseVersion: 1,
+          spec: { riskLevel: "high", targets: [{ model: "fast" }] } as never,
+        }),
       ),
     ).toBe("NOT_FOUND");
     // A key in tenant A cannot be created against tenant B's app and environment.
-    expect(await codeOf(owner.keys.create({ tenantId: a.tenant.id, name: "sneaky", appId: b.app.id, environmentId: b.env.id }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(
+        owner.keys.create({ tenantId: a.tenant.id, name: "sneaky", appId: b.app.id, environmentId: b.env.id }),
+      ),
+    ).toBe("NOT_FOUND");
 
     const key = await db.apiKey.findUniqueOrThrow({ where: { id: b.key.id } });
     expect(key.revokedAt).toBeNull();
@@ -69,7 +80,11 @@ describe("tenant isolation", () => {
     const bLog = await db.requestLog.findFirstOrThrow({ where: { tenantId: b.tenant.id } });
     expect(logs.rows.map((r) => r.id)).not.toContain(bLog.id);
     expect(await codeOf(owner.logs.get({ tenantId: a.tenant.id, id: bLog.id }))).toBe("NOT_FOUND");
-    expect(await codeOf(owner.simulator.run({ tenantId: a.tenant.id, apiKeyId: b.key.id, request: '{"model":"support-summary"}' }))).toBe("NOT_FOUND");
+    expect(
+      await codeOf(
+        owner.simulator.run({ tenantId: a.tenant.id, apiKeyId: b.key.id, request: '{"model":"support-summary"}' }),
+      ),
+    ).toBe("NOT_FOUND");
     const facets = await owner.logs.facets({ tenantId: a.tenant.id });
     expect(facets.keys.map((k) => k.id)).not.toContain(b.key.id);
   });
@@ -88,10 +103,22 @@ describe("tenant isolation", () => {
       latencyHist: { "100": 10 },
     });
     await db.rollupHourly.createMany({ data: [row(a.tenant.id, 8_000n), row(b.tenant.id, 999_000n)] });
-    const range = { tenantId: a.tenant.id, from: new Date(hour.getTime() - 3_600_000), to: new Date(hour.getTime() + 3_600_000) };
+    const range = {
+      tenantId: a.tenant.id,
+      from: new Date(hour.getTime() - 3_600_000),
+      to: new Date(hour.getTime() + 3_600_000),
+    };
     const finance = callerFor(a.users.finance.id);
     const per = await finance.costs.perSuccess(range);
-    expect(per).toEqual([expect.objectContaining({ routeName: "support-summary", model: "fast", costMicros: 8_000n, successes: 8, perSuccessMicros: 1_000 })]);
+    expect(per).toEqual([
+      expect.objectContaining({
+        routeName: "support-summary",
+        model: "fast",
+        costMicros: 8_000n,
+        successes: 8,
+        perSuccessMicros: 1_000,
+      }),
+    ]);
     const csv = await finance.costs.exportCsv(range);
     expect(csv).toContain("0.008000");
     expect(csv).not.toContain("0.999");

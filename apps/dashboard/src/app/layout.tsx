@@ -6,7 +6,8 @@ import "./globals.css";
 
 export const metadata: Metadata = {
   title: { default: "Gateway", template: "%s · Gateway" },
-  description: "One OpenAI-compatible endpoint with scoped keys, routes with risk levels, budgets that hold and cost per successful result.",
+  description:
+    "One OpenAI-compatible endpoint with scoped keys, routes with risk levels, budgets that hold and cost per successful result.",
 };
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };

@@ -4,7 +4,12 @@ export function usd(micros: bigint | number | null | undefined, digits?: number)
   if (micros === null || micros === undefined) return "—";
   const dollars = Number(micros) / 1_000_000;
   const d = digits ?? (Math.abs(dollars) >= 100 ? 0 : Math.abs(dollars) >= 1 ? 2 : 4);
-  return dollars.toLocaleString("en-US", { style: "currency", currency: "USD", minimumFractionDigits: d, maximumFractionDigits: d });
+  return dollars.toLocaleString("en-US", {
+    style: "currency",
+    currency: "USD",
+    minimumFractionDigits: d,
+    maximumFractionDigits: d,
+  });
 }
 
 export function num(n: number | bigint | null | undefined): string {

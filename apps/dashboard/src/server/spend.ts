@@ -6,7 +6,12 @@ import { budgetWindow, type BudgetPeriod } from "@gateway/policy/budget";
 export type { BudgetBurnDown };
 
 /** Burn-down of one budget in its current period (the tenant's time zone), with a linear forecast. */
-export async function budgetBurn(db: PrismaClient, tenantId: string, budgetId: string, now = new Date()): Promise<BudgetBurnDown> {
+export async function budgetBurn(
+  db: PrismaClient,
+  tenantId: string,
+  budgetId: string,
+  now = new Date(),
+): Promise<BudgetBurnDown> {
   const burn = await budgetBurnDown(db, { tenantId, budgetId, now });
   if (!burn) throw new Error(`budget ${budgetId} vanished while reading its burn-down`);
   return burn;
@@ -18,7 +23,16 @@ export async function budgetBurn(db: PrismaClient, tenantId: string, budgetId: s
  */
 export async function windowSpend(
   db: PrismaClient,
-  q: { tenantId: string; timeZone: string; period: BudgetPeriod; scope: string; appId: string | null; apiKeyId: string | null; routeName: string | null; now: Date },
+  q: {
+    tenantId: string;
+    timeZone: string;
+    period: BudgetPeriod;
+    scope: string;
+    appId: string | null;
+    apiKeyId: string | null;
+    routeName: string | null;
+    now: Date;
+  },
 ): Promise<bigint> {
   const w = budgetWindow(q.period, q.now, q.timeZone);
   return spendMicros(db, {

@@ -12,7 +12,11 @@ export const { TRPCProvider, useTRPC } = createTRPCContext<AppRouter>();
 function makeQueryClient() {
   return new QueryClient({
     defaultOptions: {
-      queries: { staleTime: 15_000, refetchOnWindowFocus: false, retry: (n, err) => n < 1 && !/FORBIDDEN|NOT_FOUND|UNAUTHORIZED/.test(String(err)) },
+      queries: {
+        staleTime: 15_000,
+        refetchOnWindowFocus: false,
+        retry: (n, err) => n < 1 && !/FORBIDDEN|NOT_FOUND|UNAUTHORIZED/.test(String(err)),
+      },
     },
   });
 }
@@ -22,7 +26,10 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        loggerLink({ enabled: (op) => op.direction === "down" && op.result instanceof Error && process.env.NODE_ENV === "development" }),
+        loggerLink({
+          enabled: (op) =>
+            op.direction === "down" && op.result instanceof Error && process.env.NODE_ENV === "development",
+        }),
         httpBatchLink({ url: "/api/trpc", transformer: superjson }),
       ],
     }),

@@ -48,7 +48,11 @@ export async function signUpAction(_prev: FormState, form: FormData): Promise<Fo
   }
   const result = await signUp(db, parsed.data);
   if (!result.ok) return { errors: { [result.field]: result.message } };
-  await signIn("credentials", { email: parsed.data.email, password: parsed.data.password, redirectTo: `/t/${result.tenantSlug}` });
+  await signIn("credentials", {
+    email: parsed.data.email,
+    password: parsed.data.password,
+    redirectTo: `/t/${result.tenantSlug}`,
+  });
   return {};
 }
 

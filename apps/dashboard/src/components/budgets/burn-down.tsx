@@ -19,7 +19,8 @@ export function BurnDown({ burn, now = new Date() }: { burn: BudgetBurnDown; now
   let cum = 0;
   let lastPast = -1;
   for (let t = from; t <= end && points.length < 800; t += step) {
-    while (i < burn.series.length && new Date(burn.series[i]!.at).getTime() <= t) cum = usd(burn.series[i++]!.cumulativeMicros);
+    while (i < burn.series.length && new Date(burn.series[i]!.at).getTime() <= t)
+      cum = usd(burn.series[i++]!.cumulativeMicros);
     const past = t <= now.getTime();
     if (past) lastPast = points.length;
     points.push({ t: new Date(t).toISOString(), spent: past ? cum : null, forecast: null });
@@ -28,7 +29,8 @@ export function BurnDown({ burn, now = new Date() }: { burn: BudgetBurnDown; now
     const spent = usd(burn.spentMicros);
     const forecast = usd(burn.forecastMicros);
     const steps = Math.max(1, points.length - 1 - lastPast);
-    for (let k = lastPast; k < points.length; k++) points[k]!.forecast = Number((spent + ((forecast - spent) * (k - lastPast)) / steps).toFixed(6));
+    for (let k = lastPast; k < points.length; k++)
+      points[k]!.forecast = Number((spent + ((forecast - spent) * (k - lastPast)) / steps).toFixed(6));
   }
   const fmt = (v: number) => `$${v >= 100 ? v.toFixed(0) : v.toFixed(2)}`;
   return (
@@ -36,7 +38,12 @@ export function BurnDown({ burn, now = new Date() }: { burn: BudgetBurnDown; now
       testId="burn-down-chart"
       data={points}
       x="t"
-      xFormat={(d) => new Date(d).toLocaleString("en-GB", hourly ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" })}
+      xFormat={(d) =>
+        new Date(d).toLocaleString(
+          "en-GB",
+          hourly ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" },
+        )
+      }
       lines={[
         { key: "spent", label: "Spent" },
         { key: "forecast", label: "Forecast", dashed: true },

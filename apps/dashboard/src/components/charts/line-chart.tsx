@@ -1,5 +1,15 @@
 "use client";
-import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 import { SERIES_COLORS } from "./palette.ts";
 
 const tick = { fontSize: 11, fill: "#71717a" };
@@ -28,11 +38,33 @@ export function LinesChart({
           <CartesianGrid stroke="#f4f4f5" vertical={false} />
           <XAxis dataKey={x} tick={tick} tickLine={false} axisLine={false} tickFormatter={xFormat} minTickGap={20} />
           <YAxis tick={tick} tickLine={false} axisLine={false} width={60} tickFormatter={(v: number) => format(v)} />
-          <Tooltip formatter={(v) => format(Number(v))} labelFormatter={(l) => (xFormat ? xFormat(String(l)) : String(l))} contentStyle={{ borderRadius: 8, fontSize: 12 }} />
+          <Tooltip
+            formatter={(v) => format(Number(v))}
+            labelFormatter={(l) => (xFormat ? xFormat(String(l)) : String(l))}
+            contentStyle={{ borderRadius: 8, fontSize: 12 }}
+          />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          {reference ? <ReferenceLine y={reference.y} stroke="#ef4444" strokeDasharray="4 4" label={{ value: reference.label, fontSize: 11, fill: "#ef4444", position: "insideTopRight" }} /> : null}
+          {reference ? (
+            <ReferenceLine
+              y={reference.y}
+              stroke="#ef4444"
+              strokeDasharray="4 4"
+              label={{ value: reference.label, fontSize: 11, fill: "#ef4444", position: "insideTopRight" }}
+            />
+          ) : null}
           {lines.map((l, i) => (
-            <Line key={l.key} isAnimationActive={false} type="monotone" dataKey={l.key} name={l.label} stroke={SERIES_COLORS[i % SERIES_COLORS.length]} strokeWidth={2} dot={false} strokeDasharray={l.dashed ? "5 4" : undefined} connectNulls />
+            <Line
+              key={l.key}
+              isAnimationActive={false}
+              type="monotone"
+              dataKey={l.key}
+              name={l.label}
+              stroke={SERIES_COLORS[i % SERIES_COLORS.length]}
+              strokeWidth={2}
+              dot={false}
+              strokeDasharray={l.dashed ? "5 4" : undefined}
+              connectNulls
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>

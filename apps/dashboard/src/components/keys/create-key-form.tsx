@@ -47,7 +47,9 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: { secret: string; 
   }
 
   if (apps.data && apps.data.length === 0) {
-    return <p className="text-sm text-zinc-600">Create an app first: keys belong to an app and one of its environments.</p>;
+    return (
+      <p className="text-sm text-zinc-600">Create an app first: keys belong to an app and one of its environments.</p>
+    );
   }
 
   return (
@@ -77,7 +79,10 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: { secret: string; 
         <legend className="mb-1 text-xs font-medium text-zinc-700">Allowed routes (none ticked = every route)</legend>
         <div className="flex flex-wrap gap-2">
           {routes.data?.map((r) => (
-            <label key={r.id} className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200">
+            <label
+              key={r.id}
+              className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200"
+            >
               <input type="checkbox" name="allowedRoutes" value={r.name} /> {r.name}
             </label>
           ))}

@@ -15,7 +15,10 @@ export function RiskTable({ highlight }: { highlight?: string }) {
       </thead>
       <tbody>
         {RISK_TABLE.map((r) => (
-          <tr key={r.level} className={`border-t border-zinc-100 align-top ${highlight === r.level ? "bg-brand-50/60" : ""}`}>
+          <tr
+            key={r.level}
+            className={`border-t border-zinc-100 align-top ${highlight === r.level ? "bg-brand-50/60" : ""}`}
+          >
             <td className="py-2 pr-3">
               <Badge tone={RISK_TONE[r.level]}>{r.level}</Badge>
             </td>

@@ -31,8 +31,12 @@ export function RouteEditor({
   onSave: (spec: RouteVersionSpec, note: string) => void;
 }) {
   const [spec, setSpec] = useState<RouteVersionSpec>(initial);
-  const [validatorText, setValidatorText] = useState(initial.validator ? JSON.stringify(initial.validator, null, 2) : "");
-  const [rulesText, setRulesText] = useState(initial.upgradeRules.length ? JSON.stringify(initial.upgradeRules, null, 2) : "");
+  const [validatorText, setValidatorText] = useState(
+    initial.validator ? JSON.stringify(initial.validator, null, 2) : "",
+  );
+  const [rulesText, setRulesText] = useState(
+    initial.upgradeRules.length ? JSON.stringify(initial.upgradeRules, null, 2) : "",
+  );
   const [note, setNote] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = <K extends keyof RouteVersionSpec>(k: K, v: RouteVersionSpec[K]) => setSpec((s) => ({ ...s, [k]: v }));
@@ -70,8 +74,19 @@ export function RouteEditor({
         <h3 className="mb-2 text-sm font-semibold">Risk level</h3>
         <div className="mb-3 flex gap-2" role="radiogroup" aria-label="Risk level">
           {RISK_LEVELS.map((r) => (
-            <label key={r} className={`cursor-pointer rounded-lg px-3 py-1.5 text-sm ring-1 ${spec.riskLevel === r ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white ring-zinc-200"}`}>
-              <input type="radio" name="riskLevel" value={r} className="sr-only" checked={spec.riskLevel === r} disabled={disabled} onChange={() => set("riskLevel", r)} />
+            <label
+              key={r}
+              className={`cursor-pointer rounded-lg px-3 py-1.5 text-sm ring-1 ${spec.riskLevel === r ? "bg-zinc-900 text-white ring-zinc-900" : "bg-white ring-zinc-200"}`}
+            >
+              <input
+                type="radio"
+                name="riskLevel"
+                value={r}
+                className="sr-only"
+                checked={spec.riskLevel === r}
+                disabled={disabled}
+                onChange={() => set("riskLevel", r)}
+              />
               {r}
             </label>
           ))}
@@ -87,31 +102,101 @@ export function RouteEditor({
 
       <section className="grid gap-4 sm:grid-cols-3">
         <Field label="Retries" htmlFor="retryLimit" error={errors.retryLimit} hint="0–5, per target">
-          <Input id="retryLimit" inputMode="numeric" disabled={disabled} value={spec.retryLimit} onChange={(e) => set("retryLimit", Number(e.target.value))} />
+          <Input
+            id="retryLimit"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.retryLimit}
+            onChange={(e) => set("retryLimit", Number(e.target.value))}
+          />
         </Field>
         <Field label="Total timeout (ms)" htmlFor="totalTimeoutMs" error={errors.totalTimeoutMs}>
-          <Input id="totalTimeoutMs" inputMode="numeric" disabled={disabled} value={spec.totalTimeoutMs} onChange={(e) => set("totalTimeoutMs", Number(e.target.value))} />
+          <Input
+            id="totalTimeoutMs"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.totalTimeoutMs}
+            onChange={(e) => set("totalTimeoutMs", Number(e.target.value))}
+          />
         </Field>
         <Field label="Time to first token (ms)" htmlFor="ttftTimeoutMs" error={errors.ttftTimeoutMs}>
-          <Input id="ttftTimeoutMs" inputMode="numeric" disabled={disabled} value={spec.ttftTimeoutMs} onChange={(e) => set("ttftTimeoutMs", Number(e.target.value))} />
+          <Input
+            id="ttftTimeoutMs"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.ttftTimeoutMs}
+            onChange={(e) => set("ttftTimeoutMs", Number(e.target.value))}
+          />
         </Field>
-        <Field label="Max input tokens" htmlFor="maxInputTokens" error={errors.maxInputTokens} hint="Empty = model's window">
-          <Input id="maxInputTokens" inputMode="numeric" disabled={disabled} value={spec.maxInputTokens ?? ""} onChange={(e) => set("maxInputTokens", numOrNull(e.target.value))} />
+        <Field
+          label="Max input tokens"
+          htmlFor="maxInputTokens"
+          error={errors.maxInputTokens}
+          hint="Empty = model's window"
+        >
+          <Input
+            id="maxInputTokens"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.maxInputTokens ?? ""}
+            onChange={(e) => set("maxInputTokens", numOrNull(e.target.value))}
+          />
         </Field>
-        <Field label="Max output tokens" htmlFor="maxOutputTokens" error={errors.maxOutputTokens} hint="Caps spend per call">
-          <Input id="maxOutputTokens" inputMode="numeric" disabled={disabled} value={spec.maxOutputTokens ?? ""} onChange={(e) => set("maxOutputTokens", numOrNull(e.target.value))} />
+        <Field
+          label="Max output tokens"
+          htmlFor="maxOutputTokens"
+          error={errors.maxOutputTokens}
+          hint="Caps spend per call"
+        >
+          <Input
+            id="maxOutputTokens"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.maxOutputTokens ?? ""}
+            onChange={(e) => set("maxOutputTokens", numOrNull(e.target.value))}
+          />
         </Field>
         <Field label="Cache TTL (s)" htmlFor="cacheTtlSeconds" error={errors.cacheTtlSeconds} hint="0 = no exact cache">
-          <Input id="cacheTtlSeconds" inputMode="numeric" disabled={disabled} value={spec.cacheTtlSeconds} onChange={(e) => set("cacheTtlSeconds", Number(e.target.value))} />
+          <Input
+            id="cacheTtlSeconds"
+            inputMode="numeric"
+            disabled={disabled}
+            value={spec.cacheTtlSeconds}
+            onChange={(e) => set("cacheTtlSeconds", Number(e.target.value))}
+          />
         </Field>
       </section>
 
       <section className="grid gap-4 lg:grid-cols-2">
-        <Field label="Output validator (JSON schema)" htmlFor="validator" error={errors.validator} hint="Medium risk only falls back to outputs that pass it. Empty = none.">
-          <Textarea id="validator" rows={8} disabled={disabled} value={validatorText} onChange={(e) => setValidatorText(e.target.value)} placeholder='{"type":"object","required":["summary"]}' />
+        <Field
+          label="Output validator (JSON schema)"
+          htmlFor="validator"
+          error={errors.validator}
+          hint="Medium risk only falls back to outputs that pass it. Empty = none."
+        >
+          <Textarea
+            id="validator"
+            rows={8}
+            disabled={disabled}
+            value={validatorText}
+            onChange={(e) => setValidatorText(e.target.value)}
+            placeholder='{"type":"object","required":["summary"]}'
+          />
         </Field>
-        <Field label="Upgrade rules (JSON)" htmlFor="upgradeRules" error={errors.upgradeRules} hint='[{"when":{"inputTokensOver":8000},"targets":[{"model":"big"}]}]'>
-          <Textarea id="upgradeRules" rows={8} disabled={disabled} value={rulesText} onChange={(e) => setRulesText(e.target.value)} placeholder="[]" />
+        <Field
+          label="Upgrade rules (JSON)"
+          htmlFor="upgradeRules"
+          error={errors.upgradeRules}
+          hint='[{"when":{"inputTokensOver":8000},"targets":[{"model":"big"}]}]'
+        >
+          <Textarea
+            id="upgradeRules"
+            rows={8}
+            disabled={disabled}
+            value={rulesText}
+            onChange={(e) => setRulesText(e.target.value)}
+            placeholder="[]"
+          />
         </Field>
       </section>
 

@@ -32,10 +32,22 @@ export function SpecDiff({ before, after }: { before: unknown; after: unknown })
   const lines = diffLines(JSON.stringify(before, null, 2).split("\n"), JSON.stringify(after, null, 2).split("\n"));
   const changed = lines.some((l) => l.kind !== "same");
   return (
-    <pre className="max-h-[60dvh] overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs leading-5 ring-1 ring-zinc-200" data-testid="spec-diff">
+    <pre
+      className="max-h-[60dvh] overflow-auto rounded-lg bg-zinc-50 p-3 font-mono text-xs leading-5 ring-1 ring-zinc-200"
+      data-testid="spec-diff"
+    >
       {!changed ? <span className="text-zinc-500">No differences.</span> : null}
       {lines.map((l, i) => (
-        <div key={i} className={l.kind === "add" ? "bg-emerald-50 text-emerald-800" : l.kind === "del" ? "bg-red-50 text-red-700" : "text-zinc-600"}>
+        <div
+          key={i}
+          className={
+            l.kind === "add"
+              ? "bg-emerald-50 text-emerald-800"
+              : l.kind === "del"
+                ? "bg-red-50 text-red-700"
+                : "text-zinc-600"
+          }
+        >
           {l.kind === "add" ? "+ " : l.kind === "del" ? "- " : "  "}
           {l.text}
         </div>

@@ -5,7 +5,17 @@ import type { TargetEntry } from "@gateway/policy/route-spec";
 import { Button } from "~/components/ui/button.tsx";
 import { Input, Select } from "~/components/ui/form.tsx";
 
-export function TargetList({ value, onChange, models, disabled }: { value: TargetEntry[]; onChange: (v: TargetEntry[]) => void; models: string[]; disabled?: boolean }) {
+export function TargetList({
+  value,
+  onChange,
+  models,
+  disabled,
+}: {
+  value: TargetEntry[];
+  onChange: (v: TargetEntry[]) => void;
+  models: string[];
+  disabled?: boolean;
+}) {
   const [dragging, setDragging] = useState<number | null>(null);
   const move = (from: number, to: number) => {
     if (to < 0 || to >= value.length || from === to) return;
@@ -61,26 +71,53 @@ export function TargetList({ value, onChange, models, disabled }: { value: Targe
                   const temperature = e.target.value === "" ? undefined : Number(e.target.value);
                   const params = { ...entry.params, temperature };
                   if (temperature === undefined) delete params.temperature;
-                  onChange(value.map((v, j) => (j === i ? { ...entry, params: Object.keys(params).length ? params : undefined } : v)));
+                  onChange(
+                    value.map((v, j) =>
+                      j === i ? { ...entry, params: Object.keys(params).length ? params : undefined } : v,
+                    ),
+                  );
                 }}
               />
             </>
           )}
           <span className="ml-auto flex gap-1">
-            <Button size="sm" variant="ghost" aria-label={`Move target ${i + 1} up`} disabled={disabled || i === 0} onClick={() => move(i, i - 1)}>
+            <Button
+              size="sm"
+              variant="ghost"
+              aria-label={`Move target ${i + 1} up`}
+              disabled={disabled || i === 0}
+              onClick={() => move(i, i - 1)}
+            >
               ↑
             </Button>
-            <Button size="sm" variant="ghost" aria-label={`Move target ${i + 1} down`} disabled={disabled || i === value.length - 1} onClick={() => move(i, i + 1)}>
+            <Button
+              size="sm"
+              variant="ghost"
+              aria-label={`Move target ${i + 1} down`}
+              disabled={disabled || i === value.length - 1}
+              onClick={() => move(i, i + 1)}
+            >
               ↓
             </Button>
-            <Button size="sm" variant="ghost" aria-label={`Remove target ${i + 1}`} disabled={disabled || value.length === 1} onClick={() => onChange(value.filter((_, j) => j !== i))}>
+            <Button
+              size="sm"
+              variant="ghost"
+              aria-label={`Remove target ${i + 1}`}
+              disabled={disabled || value.length === 1}
+              onClick={() => onChange(value.filter((_, j) => j !== i))}
+            >
               ✕
             </Button>
           </span>
         </div>
       ))}
       {!disabled ? (
-        <Button size="sm" variant="secondary" onClick={() => onChange([...value, { model: models[0] ?? "" }])} disabled={!models.length}>
+        <Button
+          size="sm"
+          variant="secondary"
+          onClick={() => onChange([...value, { model: models[0] ?? "" }])}
+          disabled={!models.length}
+        >
           Add fallback
         </Button>
       ) : null}

@@ -25,7 +25,10 @@ export function TenantShell({
   const sidebar = (
     <nav className="flex h-full flex-col gap-5 overflow-y-auto px-3 py-4" aria-label="Main">
       <div className="px-2">
-        <label htmlFor="tenant-switcher" className="mb-1 block text-[11px] font-medium tracking-wide text-zinc-400 uppercase">
+        <label
+          htmlFor="tenant-switcher"
+          className="mb-1 block text-[11px] font-medium tracking-wide text-zinc-400 uppercase"
+        >
           Tenant
         </label>
         <select
@@ -47,7 +50,9 @@ export function TenantShell({
         if (!items.length) return null;
         return (
           <div key={group.section}>
-            <div className="mb-1 px-2 text-[11px] font-medium tracking-wide text-zinc-400 uppercase">{group.section}</div>
+            <div className="mb-1 px-2 text-[11px] font-medium tracking-wide text-zinc-400 uppercase">
+              {group.section}
+            </div>
             <ul className="space-y-0.5">
               {items.map((item) => {
                 const href = base + item.href;
@@ -94,15 +99,23 @@ export function TenantShell({
         <div className="min-h-dvh lg:grid lg:grid-cols-[240px_1fr]">
           <aside className="hidden border-r border-zinc-200 bg-zinc-50 lg:sticky lg:top-0 lg:block lg:h-dvh">
             <div className="flex h-14 items-center gap-2 border-b border-zinc-200 px-5 text-sm font-semibold">
-              <span className="grid size-7 place-items-center rounded-lg bg-zinc-900 text-xs text-white">gw</span> Gateway
+              <span className="grid size-7 place-items-center rounded-lg bg-zinc-900 text-xs text-white">gw</span>{" "}
+              Gateway
             </div>
             <div className="h-[calc(100dvh-3.5rem)]">{sidebar}</div>
           </aside>
           <div className="sticky top-0 z-20 flex h-14 items-center justify-between border-b border-zinc-200 bg-white/90 px-4 backdrop-blur lg:hidden">
             <span className="flex items-center gap-2 text-sm font-semibold">
-              <span className="grid size-7 place-items-center rounded-lg bg-zinc-900 text-xs text-white">gw</span> {tenant.name}
+              <span className="grid size-7 place-items-center rounded-lg bg-zinc-900 text-xs text-white">gw</span>{" "}
+              {tenant.name}
             </span>
-            <button type="button" className="rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200" onClick={() => setOpen((o) => !o)} aria-expanded={open} aria-label="Menu">
+            <button
+              type="button"
+              className="rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200"
+              onClick={() => setOpen((o) => !o)}
+              aria-expanded={open}
+              aria-label="Menu"
+            >
               ☰
             </button>
           </div>

@@ -16,7 +16,11 @@ export function Button({
   loading,
   children,
   ...props
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: keyof typeof variants; size?: keyof typeof sizes; loading?: boolean }) {
+}: ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: keyof typeof variants;
+  size?: keyof typeof sizes;
+  loading?: boolean;
+}) {
   return (
     <button
       type="button"
@@ -24,7 +28,9 @@ export function Button({
       disabled={props.disabled || loading}
       className={`inline-flex items-center justify-center gap-1.5 whitespace-nowrap rounded-lg font-medium shadow-xs transition-colors focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-brand-500 disabled:cursor-not-allowed ${variants[variant]} ${sizes[size]} ${className}`}
     >
-      {loading ? <span className="size-3.5 animate-spin rounded-full border-2 border-current border-r-transparent" aria-hidden /> : null}
+      {loading ? (
+        <span className="size-3.5 animate-spin rounded-full border-2 border-current border-r-transparent" aria-hidden />
+      ) : null}
       {children}
     </button>
   );

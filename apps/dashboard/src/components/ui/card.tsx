@@ -1,6 +1,20 @@
 import type { ReactNode } from "react";
 
-export function Card({ title, description, actions, children, className = "", padded = true }: { title?: ReactNode; description?: ReactNode; actions?: ReactNode; children: ReactNode; className?: string; padded?: boolean }) {
+export function Card({
+  title,
+  description,
+  actions,
+  children,
+  className = "",
+  padded = true,
+}: {
+  title?: ReactNode;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+  padded?: boolean;
+}) {
   return (
     <section className={`rounded-xl border border-zinc-200 bg-white shadow-xs ${className}`}>
       {title || actions ? (

@@ -2,7 +2,19 @@
 import { useEffect, useRef, type ReactNode } from "react";
 
 /** A native <dialog>: focus trapping and Escape come from the browser. */
-export function Dialog({ open, onClose, title, children, wide }: { open: boolean; onClose: () => void; title: string; children: ReactNode; wide?: boolean }) {
+export function Dialog({
+  open,
+  onClose,
+  title,
+  children,
+  wide,
+}: {
+  open: boolean;
+  onClose: () => void;
+  title: string;
+  children: ReactNode;
+  wide?: boolean;
+}) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
@@ -21,7 +33,12 @@ export function Dialog({ open, onClose, title, children, wide }: { open: boolean
         <div>
           <div className="flex items-center justify-between border-b border-zinc-100 px-5 py-3">
             <h2 className="text-sm font-semibold">{title}</h2>
-            <button type="button" onClick={onClose} className="rounded p-1 text-zinc-400 hover:text-zinc-700" aria-label="Close">
+            <button
+              type="button"
+              onClick={onClose}
+              className="rounded p-1 text-zinc-400 hover:text-zinc-700"
+              aria-label="Close"
+            >
               ✕
             </button>
           </div>

@@ -3,7 +3,21 @@ import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTML
 const control =
   "block rounded-lg border-0 bg-white px-3 py-2 text-sm text-zinc-900 shadow-xs ring-1 ring-inset ring-zinc-200 placeholder:text-zinc-400 focus:ring-2 focus:ring-brand-500 focus:outline-none disabled:bg-zinc-50 disabled:text-zinc-500 aria-[invalid=true]:ring-red-400";
 
-export function Field({ label, htmlFor, error, hint, children, className = "" }: { label: string; htmlFor: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; className?: string }) {
+export function Field({
+  label,
+  htmlFor,
+  error,
+  hint,
+  children,
+  className = "",
+}: {
+  label: string;
+  htmlFor: string;
+  error?: string | undefined;
+  hint?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
   return (
     <div className={className}>
       <label htmlFor={htmlFor} className="mb-1 block text-xs font-medium text-zinc-700">
@@ -39,7 +53,9 @@ export function Textarea(props: TextareaHTMLAttributes<HTMLTextAreaElement>) {
 }
 
 /** zod issues → { field: first message }, for showing errors beside inputs. */
-export function fieldErrors(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): Record<string, string> {
+export function fieldErrors(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const i of issues) {
     const k = i.path.map(String).join(".") || "_";

@@ -2,7 +2,10 @@ import type { ReactNode } from "react";
 
 export function EmptyState({ title, children, action }: { title: string; children?: ReactNode; action?: ReactNode }) {
   return (
-    <div className="flex flex-col items-center justify-center rounded-lg border border-dashed border-zinc-200 px-6 py-10 text-center" data-testid="empty-state">
+    <div
+      className="flex flex-col items-center justify-center rounded-lg border border-dashed border-zinc-200 px-6 py-10 text-center"
+      data-testid="empty-state"
+    >
       <div className="mb-2 grid size-10 place-items-center rounded-full bg-zinc-100 text-zinc-400" aria-hidden>
         ∅
       </div>
@@ -36,7 +39,13 @@ export function ErrorNote({ error }: { error: { message: string } | null | undef
   );
 }
 
-export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?: "zinc" | "green" | "amber" | "red" | "blue" }) {
+export function Badge({
+  children,
+  tone = "zinc",
+}: {
+  children: ReactNode;
+  tone?: "zinc" | "green" | "amber" | "red" | "blue";
+}) {
   const tones = {
     zinc: "bg-zinc-100 text-zinc-700 ring-zinc-200",
     green: "bg-emerald-50 text-emerald-700 ring-emerald-200",
@@ -44,5 +53,11 @@ export function Badge({ children, tone = "zinc" }: { children: ReactNode; tone?:
     red: "bg-red-50 text-red-700 ring-red-200",
     blue: "bg-brand-50 text-brand-700 ring-brand-100",
   } as const;
-  return <span className={`inline-flex items-center rounded-md px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}>{children}</span>;
+  return (
+    <span
+      className={`inline-flex items-center rounded-md px-1.5 py-0.5 text-xs font-medium ring-1 ring-inset ${tones[tone]}`}
+    >
+      {children}
+    </span>
+  );
 }

@@ -10,7 +10,10 @@ export const dollarsSchema = z.coerce
   .max(10_000_000, "must be at most $10,000,000");
 
 const optionalPositiveInt = z
-  .union([z.literal("").transform(() => null), z.coerce.number().int("whole numbers only").positive("must be positive")])
+  .union([
+    z.literal("").transform(() => null),
+    z.coerce.number().int("whole numbers only").positive("must be positive"),
+  ])
   .nullable()
   .optional()
   .transform((v) => v ?? null);

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { dollarsSchema } from "./keys.ts";
 
-const optionalId = z.union([z.literal("").transform(() => null), z.string().min(1)]).nullable().default(null);
+const optionalId = z
+  .union([z.literal("").transform(() => null), z.string().min(1)])
+  .nullable()
+  .default(null);
 
 export const budgetSchema = z
   .object({
@@ -18,7 +21,8 @@ export const budgetSchema = z
   })
   .superRefine((b, ctx) => {
     const need = { app: "appId", key: "apiKeyId", route: "routeId" } as const;
-    if (b.scope !== "tenant" && !b[need[b.scope]]) ctx.addIssue({ code: "custom", path: [need[b.scope]], message: `pick the ${b.scope}` });
+    if (b.scope !== "tenant" && !b[need[b.scope]])
+      ctx.addIssue({ code: "custom", path: [need[b.scope]], message: `pick the ${b.scope}` });
     if (b.action === "downgrade" && !b.downgradeRouteId)
       ctx.addIssue({ code: "custom", path: ["downgradeRouteId"], message: "pick the cheaper route to downgrade to" });
   });
@@ -39,7 +43,9 @@ export const rateLimitSchema = z
     tpm: optionalLimit,
   })
   .superRefine((r, ctx) => {
-    if (r.rpm === null && r.tpm === null) ctx.addIssue({ code: "custom", path: ["rpm"], message: "set RPM, TPM or both" });
+    if (r.rpm === null && r.tpm === null)
+      ctx.addIssue({ code: "custom", path: ["rpm"], message: "set RPM, TPM or both" });
     const need = { app: "appId", key: "apiKeyId", route: "routeId", model: "modelName" } as const;
-    if (r.scope !== "tenant" && !r[need[r.scope]]) ctx.addIssue({ code: "custom", path: [need[r.scope]], message: `pick the ${r.scope}` });
+    if (r.scope !== "tenant" && !r[need[r.scope]])
+      ctx.addIssue({ code: "custom", path: [need[r.scope]], message: `pick the ${r.scope}` });
   });

@@ -4,16 +4,27 @@ import type { PrismaClient } from "@gateway/db";
 import { hashToken } from "@gateway/db/secrets";
 import { hashPassword, verifyPassword } from "./password.ts";
 
-export type SignUpResult = { ok: true; userId: string; tenantSlug: string } | { ok: false; field: string; message: string };
+export type SignUpResult =
+  { ok: true; userId: string; tenantSlug: string } | { ok: false; field: string; message: string };
 
 function slugify(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 40);
+  const s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40);
   return s.length >= 2 ? s : `tenant-${s}`;
 }
 
 export async function signUp(
   db: PrismaClient,
-  input: { name: string; email: string; password: string; tenantName?: string | undefined; inviteToken?: string | undefined },
+  input: {
+    name: string;
+    email: string;
+    password: string;
+    tenantName?: string | undefined;
+    inviteToken?: string | undefined;
+  },
 ): Promise<SignUpResult> {
   const passwordHash = await hashPassword(input.password);
   return db.$transaction(async (tx) => {
@@ -22,7 +33,10 @@ export async function signUp(
     const existing = await tx.user.findUnique({ where: { email: input.email } });
 
     if (input.inviteToken) {
-      const invitation = await tx.invitation.findUnique({ where: { tokenHash: hashToken(input.inviteToken) }, include: { tenant: true } });
+      const invitation = await tx.invitation.findUnique({
+        where: { tokenHash: hashToken(input.inviteToken) },
+        include: { tenant: true },
+      });
       if (!invitation || invitation.acceptedAt || invitation.expiresAt < new Date()) {
         return { ok: false as const, field: "inviteToken", message: "this invitation is invalid, used or expired" };
       }
@@ -60,10 +74,15 @@ export async function signUp(
       return { ok: true as const, userId, tenantSlug: invitation.tenant.slug };
     }
 
-    if (existing) return { ok: false as const, field: "email", message: "an account with this email exists: sign in instead" };
+    if (existing)
+      return { ok: false as const, field: "email", message: "an account with this email exists: sign in instead" };
     const users = await tx.user.count();
     if (users > 0) {
-      return { ok: false as const, field: "inviteToken", message: "this gateway already has users: ask an admin for an invitation" };
+      return {
+        ok: false as const,
+        field: "inviteToken",
+        message: "this gateway already has users: ask an admin for an invitation",
+      };
     }
     const tenantName = input.tenantName?.trim() || "My company";
     const user = await tx.user.create({ data: { email: input.email, name: input.name, passwordHash } });

@@ -11,10 +11,24 @@ export function SignInForm({ next, oidc }: { next: string; oidc: { id: string; n
       <form action={action} className="space-y-4" noValidate>
         <input type="hidden" name="next" value={next} />
         <Field label="Email" htmlFor="email" error={state.errors?.email}>
-          <Input id="email" name="email" type="email" autoComplete="email" required aria-invalid={Boolean(state.errors?.email)} />
+          <Input
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            aria-invalid={Boolean(state.errors?.email)}
+          />
         </Field>
         <Field label="Password" htmlFor="password" error={state.errors?.password}>
-          <Input id="password" name="password" type="password" autoComplete="current-password" required aria-invalid={Boolean(state.errors?.password)} />
+          <Input
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            aria-invalid={Boolean(state.errors?.password)}
+          />
         </Field>
         {state.message ? (
           <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">

@@ -18,7 +18,10 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
       subtitle="Keys, routes, budgets and costs for every LLM call your company makes."
       footer={
         <>
-          First time here? <Link className="font-medium text-zinc-900 underline-offset-4 hover:underline" href="/sign-up">Create an account</Link>
+          First time here?{" "}
+          <Link className="font-medium text-zinc-900 underline-offset-4 hover:underline" href="/sign-up">
+            Create an account
+          </Link>
         </>
       }
     >

@@ -13,10 +13,17 @@ export default async function SignUpPage({ searchParams }: { searchParams: Promi
   return (
     <AuthCard
       title={first ? "Set up your gateway" : "Join your team"}
-      subtitle={first ? "You are the first user: you will own the first tenant." : "Accounts are created from an invitation an admin sends you."}
+      subtitle={
+        first
+          ? "You are the first user: you will own the first tenant."
+          : "Accounts are created from an invitation an admin sends you."
+      }
       footer={
         <>
-          Have an account? <Link className="font-medium text-zinc-900 underline-offset-4 hover:underline" href="/sign-in">Sign in</Link>
+          Have an account?{" "}
+          <Link className="font-medium text-zinc-900 underline-offset-4 hover:underline" href="/sign-in">
+            Sign in
+          </Link>
         </>
       }
     >

@@ -8,12 +8,22 @@ import { db } from "~/server/db.ts";
 
 export const dynamic = "force-dynamic";
 
-export default async function TenantLayout({ children, params }: { children: ReactNode; params: Promise<{ tenant: string }> }) {
+export default async function TenantLayout({
+  children,
+  params,
+}: {
+  children: ReactNode;
+  params: Promise<{ tenant: string }>;
+}) {
   const userId = await requireUserId();
   const { tenant: slug } = await params;
   const [user, memberships] = await Promise.all([
     db.user.findUnique({ where: { id: userId }, select: { email: true, name: true } }),
-    db.membership.findMany({ where: { userId }, include: { tenant: { select: { id: true, slug: true, name: true } } }, orderBy: { createdAt: "asc" } }),
+    db.membership.findMany({
+      where: { userId },
+      include: { tenant: { select: { id: true, slug: true, name: true } } },
+      orderBy: { createdAt: "asc" },
+    }),
   ]);
   const current = memberships.find((m) => m.tenant.slug === slug);
   // Not a member: the same 404 as a tenant that does not exist.

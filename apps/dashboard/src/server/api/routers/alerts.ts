@@ -6,7 +6,16 @@ import { alertRuleSchema } from "../../../lib/schemas/alerts.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
-const ruleFields = { id: true, name: true, kind: true, params: true, webhookUrl: true, enabled: true, createdAt: true, webhookSecretCiphertext: true } as const;
+const ruleFields = {
+  id: true,
+  name: true,
+  kind: true,
+  params: true,
+  webhookUrl: true,
+  enabled: true,
+  createdAt: true,
+  webhookSecretCiphertext: true,
+} as const;
 
 function publicRule<T extends { webhookSecretCiphertext: string | null }>({ webhookSecretCiphertext, ...r }: T) {
   return { ...r, hasSecret: webhookSecretCiphertext !== null };
@@ -14,7 +23,11 @@ function publicRule<T extends { webhookSecretCiphertext: string | null }>({ webh
 
 export const alertsRouter = createTRPCRouter({
   rules: scoped("alerts:read").query(async ({ ctx }) => {
-    const rows = await ctx.db.alertRule.findMany({ where: { tenantId: ctx.tenantId }, select: ruleFields, orderBy: { name: "asc" } });
+    const rows = await ctx.db.alertRule.findMany({
+      where: { tenantId: ctx.tenantId },
+      select: ruleFields,
+      orderBy: { name: "asc" },
+    });
     return rows.map(publicRule);
   }),
 
@@ -40,19 +53,31 @@ export const alertsRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const { tenantId: _t, webhookSecret, threshold, windowMinutes, routeName, budgetId, ...rest } = input;
       const row = await ctx.db.$transaction(async (tx) => {
-        const taken = await tx.alertRule.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: rest.name } } });
+        const taken = await tx.alertRule.findUnique({
+          where: { tenantId_name: { tenantId: ctx.tenantId, name: rest.name } },
+        });
         if (taken) throw new TRPCError({ code: "CONFLICT", message: `an alert rule named "${rest.name}" exists` });
         const created = await tx.alertRule.create({
           data: {
             tenantId: ctx.tenantId,
             ...rest,
-            params: { threshold, windowMinutes, ...(routeName ? { routeName } : {}), ...(budgetId ? { budgetId } : {}) },
+            params: {
+              threshold,
+              windowMinutes,
+              ...(routeName ? { routeName } : {}),
+              ...(budgetId ? { budgetId } : {}),
+            },
             webhookSecretCiphertext: webhookSecret ? encryptSecret(webhookSecret) : null,
           },
           select: ruleFields,
         });
         const view = publicRule(created);
-        await writeAudit(tx, ctx, { action: "alert_rule.create", resourceType: "alert_rule", resourceId: created.id, after: view });
+        await writeAudit(tx, ctx, {
+          action: "alert_rule.create",
+          resourceType: "alert_rule",
+          resourceId: created.id,
+          after: view,
+        });
         return view;
       });
       return row;
@@ -62,10 +87,23 @@ export const alertsRouter = createTRPCRouter({
     .input(z.object({ id: z.string(), enabled: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       return ctx.db.$transaction(async (tx) => {
-        const before = await tx.alertRule.findFirst({ where: { id: input.id, tenantId: ctx.tenantId }, select: ruleFields });
+        const before = await tx.alertRule.findFirst({
+          where: { id: input.id, tenantId: ctx.tenantId },
+          select: ruleFields,
+        });
         if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "alert rule not found" });
-        const after = await tx.alertRule.update({ where: { id: before.id }, data: { enabled: input.enabled }, select: ruleFields });
-        await writeAudit(tx, ctx, { action: "alert_rule.update", resourceType: "alert_rule", resourceId: before.id, before: publicRule(before), after: publicRule(after) });
+        const after = await tx.alertRule.update({
+          where: { id: before.id },
+          data: { enabled: input.enabled },
+          select: ruleFields,
+        });
+        await writeAudit(tx, ctx, {
+          action: "alert_rule.update",
+          resourceType: "alert_rule",
+          resourceId: before.id,
+          before: publicRule(before),
+          after: publicRule(after),
+        });
         return publicRule(after);
       });
     }),

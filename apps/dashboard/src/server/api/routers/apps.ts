@@ -8,7 +8,10 @@ export const appsRouter = createTRPCRouter({
     const apps = await ctx.db.app.findMany({
       where: { tenantId: ctx.tenantId },
       include: {
-        environments: { orderBy: { createdAt: "asc" }, include: { _count: { select: { apiKeys: { where: { revokedAt: null } } } } } },
+        environments: {
+          orderBy: { createdAt: "asc" },
+          include: { _count: { select: { apiKeys: { where: { revokedAt: null } } } } },
+        },
       },
       orderBy: { name: "asc" },
     });
@@ -18,7 +21,9 @@ export const appsRouter = createTRPCRouter({
   create: scoped("apps:write")
     .input(createAppSchema)
     .mutation(async ({ ctx, input }) => {
-      const exists = await ctx.db.app.findUnique({ where: { tenantId_slug: { tenantId: ctx.tenantId, slug: input.slug } } });
+      const exists = await ctx.db.app.findUnique({
+        where: { tenantId_slug: { tenantId: ctx.tenantId, slug: input.slug } },
+      });
       if (exists) throw new TRPCError({ code: "CONFLICT", message: `an app with slug "${input.slug}" exists` });
       const app = await ctx.db.$transaction(async (tx) => {
         const row = await tx.app.create({
@@ -26,7 +31,9 @@ export const appsRouter = createTRPCRouter({
             tenantId: ctx.tenantId,
             name: input.name,
             slug: input.slug,
-            environments: { create: [...new Set(input.environments)].map((name) => ({ tenantId: ctx.tenantId, name })) },
+            environments: {
+              create: [...new Set(input.environments)].map((name) => ({ tenantId: ctx.tenantId, name })),
+            },
           },
           include: { environments: true },
         });
@@ -44,7 +51,12 @@ export const appsRouter = createTRPCRouter({
       if (!app) throw new TRPCError({ code: "NOT_FOUND", message: "app not found" });
       const env = await ctx.db.$transaction(async (tx) => {
         const row = await tx.environment.create({ data: { tenantId: ctx.tenantId, appId: app.id, name: input.name } });
-        await writeAudit(tx, ctx, { action: "environment.create", resourceType: "environment", resourceId: row.id, after: row });
+        await writeAudit(tx, ctx, {
+          action: "environment.create",
+          resourceType: "environment",
+          resourceId: row.id,
+          after: row,
+        });
         return row;
       });
       await ctx.announce(ctx.tenantId, "environment.create");

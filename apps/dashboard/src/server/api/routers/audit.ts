@@ -17,7 +17,9 @@ export const auditRouter = createTRPCRouter({
       const where: Prisma.AuditLogWhereInput = {
         tenantId: ctx.tenantId,
         ...(input.resourceType ? { resourceType: input.resourceType } : {}),
-        ...(input.q ? { OR: [{ action: { contains: input.q } }, { actorName: { contains: input.q, mode: "insensitive" } }] } : {}),
+        ...(input.q
+          ? { OR: [{ action: { contains: input.q } }, { actorName: { contains: input.q, mode: "insensitive" } }] }
+          : {}),
       };
       const [total, rows, types] = await Promise.all([
         ctx.db.auditLog.count({ where }),
@@ -29,6 +31,12 @@ export const auditRouter = createTRPCRouter({
         }),
         ctx.db.auditLog.groupBy({ by: ["resourceType"], where: { tenantId: ctx.tenantId } }),
       ]);
-      return { total, rows, page: input.page, pageSize: input.pageSize, resourceTypes: types.map((t) => t.resourceType) };
+      return {
+        total,
+        rows,
+        page: input.page,
+        pageSize: input.pageSize,
+        resourceTypes: types.map((t) => t.resourceType),
+      };
     }),
 });

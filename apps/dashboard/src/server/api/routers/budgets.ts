@@ -14,10 +14,25 @@ async function assertRefs(
 ) {
   const checks: Array<Promise<unknown>> = [];
   const miss = (what: string) => new TRPCError({ code: "NOT_FOUND", message: `${what} not found` });
-  if (refs.appId) checks.push(db.app.findFirst({ where: { id: refs.appId, tenantId } }).then((r) => { if (!r) throw miss("app"); }));
-  if (refs.apiKeyId) checks.push(db.apiKey.findFirst({ where: { id: refs.apiKeyId, tenantId } }).then((r) => { if (!r) throw miss("key"); }));
+  if (refs.appId)
+    checks.push(
+      db.app.findFirst({ where: { id: refs.appId, tenantId } }).then((r) => {
+        if (!r) throw miss("app");
+      }),
+    );
+  if (refs.apiKeyId)
+    checks.push(
+      db.apiKey.findFirst({ where: { id: refs.apiKeyId, tenantId } }).then((r) => {
+        if (!r) throw miss("key");
+      }),
+    );
   for (const id of [refs.routeId, refs.downgradeRouteId]) {
-    if (id) checks.push(db.route.findFirst({ where: { id, tenantId } }).then((r) => { if (!r) throw miss("route"); }));
+    if (id)
+      checks.push(
+        db.route.findFirst({ where: { id, tenantId } }).then((r) => {
+          if (!r) throw miss("route");
+        }),
+      );
   }
   await Promise.all(checks);
 }
@@ -48,12 +63,19 @@ export const budgetsRouter = createTRPCRouter({
       const { limitDollars, tenantId: _t, ...rest } = input;
       const row = await ctx.db.$transaction(async (tx) => {
         await assertRefs(tx, ctx.tenantId, rest);
-        const taken = await tx.budget.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: rest.name } } });
+        const taken = await tx.budget.findUnique({
+          where: { tenantId_name: { tenantId: ctx.tenantId, name: rest.name } },
+        });
         if (taken) throw new TRPCError({ code: "CONFLICT", message: `a budget named "${rest.name}" exists` });
         const created = await tx.budget.create({
           data: { tenantId: ctx.tenantId, ...rest, limitMicros: BigInt(Math.round(limitDollars * 1_000_000)) },
         });
-        await writeAudit(tx, ctx, { action: "budget.create", resourceType: "budget", resourceId: created.id, after: created });
+        await writeAudit(tx, ctx, {
+          action: "budget.create",
+          resourceType: "budget",
+          resourceId: created.id,
+          after: created,
+        });
         return created;
       });
       await ctx.announce(ctx.tenantId, "budget.create");
@@ -75,7 +97,11 @@ export const budgetsRouter = createTRPCRouter({
   rateLimits: scoped("limits:read").query(async ({ ctx }) => {
     return ctx.db.rateLimit.findMany({
       where: { tenantId: ctx.tenantId },
-      include: { app: { select: { name: true } }, apiKey: { select: { name: true, prefix: true } }, route: { select: { name: true } } },
+      include: {
+        app: { select: { name: true } },
+        apiKey: { select: { name: true, prefix: true } },
+        route: { select: { name: true } },
+      },
       orderBy: { createdAt: "asc" },
     });
   }),
@@ -87,7 +113,12 @@ export const budgetsRouter = createTRPCRouter({
       const row = await ctx.db.$transaction(async (tx) => {
         await assertRefs(tx, ctx.tenantId, rest);
         const created = await tx.rateLimit.create({ data: { tenantId: ctx.tenantId, ...rest } });
-        await writeAudit(tx, ctx, { action: "rate_limit.create", resourceType: "rate_limit", resourceId: created.id, after: created });
+        await writeAudit(tx, ctx, {
+          action: "rate_limit.create",
+          resourceType: "rate_limit",
+          resourceId: created.id,
+          after: created,
+        });
         return created;
       });
       await ctx.announce(ctx.tenantId, "rate_limit.create");
@@ -101,7 +132,12 @@ export const budgetsRouter = createTRPCRouter({
         const before = await tx.rateLimit.findFirst({ where: { id: input.id, tenantId: ctx.tenantId } });
         if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "rate limit not found" });
         await tx.rateLimit.delete({ where: { id: before.id } });
-        await writeAudit(tx, ctx, { action: "rate_limit.delete", resourceType: "rate_limit", resourceId: before.id, before });
+        await writeAudit(tx, ctx, {
+          action: "rate_limit.delete",
+          resourceType: "rate_limit",
+          resourceId: before.id,
+          before,
+        });
       });
       await ctx.announce(ctx.tenantId, "rate_limit.delete");
     }),

@@ -33,11 +33,37 @@ async function sums(db: PrismaClient, tenantId: string, r: Range, by: Dimension[
   const args = {
     by,
     where: rollupWhere(tenantId, r),
-    _sum: { requests: true, successes: true, errors: true, fallbacks: true, retries: true, costMicros: true, successCostMicros: true, inputTokens: true, outputTokens: true, feedbackAccepted: true },
+    _sum: {
+      requests: true,
+      successes: true,
+      errors: true,
+      fallbacks: true,
+      retries: true,
+      costMicros: true,
+      successCostMicros: true,
+      inputTokens: true,
+      outputTokens: true,
+      feedbackAccepted: true,
+    },
   } as const;
   // The two tables share a shape; the hourly one answers short ranges exactly.
   const rows = useHourly(r) ? await db.rollupHourly.groupBy(args) : await db.rollupDaily.groupBy(args);
-  return rows as unknown as Array<Record<Dimension, string> & { _sum: { requests: number | null; successes: number | null; errors: number | null; fallbacks: number | null; retries: number | null; costMicros: bigint | null; successCostMicros: bigint | null; inputTokens: bigint | null; outputTokens: bigint | null; feedbackAccepted: number | null } }>;
+  return rows as unknown as Array<
+    Record<Dimension, string> & {
+      _sum: {
+        requests: number | null;
+        successes: number | null;
+        errors: number | null;
+        fallbacks: number | null;
+        retries: number | null;
+        costMicros: bigint | null;
+        successCostMicros: bigint | null;
+        inputTokens: bigint | null;
+        outputTokens: bigint | null;
+        feedbackAccepted: number | null;
+      };
+    }
+  >;
 }
 
 async function labels(db: PrismaClient, tenantId: string) {
@@ -81,7 +107,9 @@ export const costsRouter = createTRPCRouter({
         _sum: { costMicros: true as const, requests: true as const },
         orderBy: { bucketStart: "asc" as const },
       };
-      const rows = (hourly ? await ctx.db.rollupHourly.groupBy(args) : await ctx.db.rollupDaily.groupBy(args)) as unknown as Array<
+      const rows = (hourly
+        ? await ctx.db.rollupHourly.groupBy(args)
+        : await ctx.db.rollupDaily.groupBy(args)) as unknown as Array<
         Record<string, string> & { bucketStart: Date; _sum: { costMicros: bigint | null; requests: number | null } }
       >;
       const l = await labels(ctx.db, ctx.tenantId);
@@ -126,12 +154,29 @@ export const costsRouter = createTRPCRouter({
     }),
 
   topSpenders: scoped("costs:read")
-    .input(rangeSchema.extend({ by: z.enum(["apiKeyId", "appId", "routeName", "model"]).default("apiKeyId"), limit: z.number().int().min(1).max(50).default(10) }))
+    .input(
+      rangeSchema.extend({
+        by: z.enum(["apiKeyId", "appId", "routeName", "model"]).default("apiKeyId"),
+        limit: z.number().int().min(1).max(50).default(10),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const by = ({ apiKeyId: "key", appId: "app", routeName: "route", model: "model" } as const)[input.by];
-      const rows = await topSpenders(ctx.db, { tenantId: ctx.tenantId, from: input.from, to: input.to, by, limit: input.limit });
+      const rows = await topSpenders(ctx.db, {
+        tenantId: ctx.tenantId,
+        from: input.from,
+        to: input.to,
+        by,
+        limit: input.limit,
+      });
       const l = await labels(ctx.db, ctx.tenantId);
-      return rows.map((r) => ({ id: r.group, label: label(l, input.by, r.group), costMicros: r.costMicros, requests: r.requests, sharePct: r.sharePct }));
+      return rows.map((r) => ({
+        id: r.group,
+        label: label(l, input.by, r.group),
+        costMicros: r.costMicros,
+        requests: r.requests,
+        sharePct: r.sharePct,
+      }));
     }),
 
   burnDown: scoped("costs:read").query(async ({ ctx }) => {
@@ -167,9 +212,23 @@ export const costsRouter = createTRPCRouter({
           inputTokens: r._sum.inputTokens ?? 0n,
           outputTokens: r._sum.outputTokens ?? 0n,
           costMicros: r._sum.costMicros ?? 0n,
-          costPerSuccessMicros: (r._sum.successes ?? 0) > 0 ? (r._sum.costMicros ?? 0n) / BigInt(r._sum.successes ?? 1) : null,
+          costPerSuccessMicros:
+            (r._sum.successes ?? 0) > 0 ? (r._sum.costMicros ?? 0n) / BigInt(r._sum.successes ?? 1) : null,
         })),
-        ["app", "environment", "route", "model", "requests", "successes", "errors", "fallbacks", "inputTokens", "outputTokens", "costMicros", "costPerSuccessMicros"],
+        [
+          "app",
+          "environment",
+          "route",
+          "model",
+          "requests",
+          "successes",
+          "errors",
+          "fallbacks",
+          "inputTokens",
+          "outputTokens",
+          "costMicros",
+          "costPerSuccessMicros",
+        ],
       );
     }),
 
@@ -196,7 +255,12 @@ export const costsRouter = createTRPCRouter({
       });
       const series = buckets.map((b) => {
         const n = b._sum.requests ?? 0;
-        return { t: b.bucketStart.toISOString(), requests: n, errorRate: n ? (b._sum.errors ?? 0) / n : 0, fallbackRate: n ? (b._sum.fallbacks ?? 0) / n : 0 };
+        return {
+          t: b.bucketStart.toISOString(),
+          requests: n,
+          errorRate: n ? (b._sum.errors ?? 0) / n : 0,
+          fallbackRate: n ? (b._sum.fallbacks ?? 0) / n : 0,
+        };
       });
       return { routes, series };
     }),

@@ -28,7 +28,17 @@ const keySelect = {
 } satisfies Prisma.ApiKeySelect;
 
 /** What an audit row may record about a key: everything but the hash. */
-function auditView(k: { id: string; name: string; prefix: string; allowedRoutes: string[]; allowedModels: string[]; rpm: number | null; tpm: number | null; expiresAt: Date | null; revokedAt: Date | null }) {
+function auditView(k: {
+  id: string;
+  name: string;
+  prefix: string;
+  allowedRoutes: string[];
+  allowedModels: string[];
+  rpm: number | null;
+  tpm: number | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}) {
   const { id, name, prefix, allowedRoutes, allowedModels, rpm, tpm, expiresAt, revokedAt } = k;
   return { id, name, prefix, allowedRoutes, allowedModels, rpm, tpm, expiresAt, revokedAt };
 }
@@ -40,7 +50,8 @@ export const keysRouter = createTRPCRouter({
       const now = new Date();
       const where: Prisma.ApiKeyWhereInput = { tenantId: ctx.tenantId };
       if (input.appId) where.appId = input.appId;
-      if (input.q) where.OR = [{ name: { contains: input.q, mode: "insensitive" } }, { prefix: { startsWith: input.q } }];
+      if (input.q)
+        where.OR = [{ name: { contains: input.q, mode: "insensitive" } }, { prefix: { startsWith: input.q } }];
       if (input.status === "active") {
         where.revokedAt = null;
         where.AND = [{ OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] }];
@@ -75,7 +86,8 @@ export const keysRouter = createTRPCRouter({
       const taken = await ctx.db.apiKey.findUnique({
         where: { environmentId_name: { environmentId: env.id, name: input.name } },
       });
-      if (taken) throw new TRPCError({ code: "CONFLICT", message: `a key named "${input.name}" exists in ${env.name}` });
+      if (taken)
+        throw new TRPCError({ code: "CONFLICT", message: `a key named "${input.name}" exists in ${env.name}` });
       const { secret, prefix, hash } = generateApiKey();
       const key = await ctx.db.$transaction(async (tx) => {
         const row = await tx.apiKey.create({
@@ -171,8 +183,14 @@ export const keysRouter = createTRPCRouter({
             createdBy: ctx.user.email,
           },
         });
-        await tx.budget.updateMany({ where: { apiKeyId: old.id, tenantId: ctx.tenantId }, data: { apiKeyId: fresh.id } });
-        await tx.rateLimit.updateMany({ where: { apiKeyId: old.id, tenantId: ctx.tenantId }, data: { apiKeyId: fresh.id } });
+        await tx.budget.updateMany({
+          where: { apiKeyId: old.id, tenantId: ctx.tenantId },
+          data: { apiKeyId: fresh.id },
+        });
+        await tx.rateLimit.updateMany({
+          where: { apiKeyId: old.id, tenantId: ctx.tenantId },
+          data: { apiKeyId: fresh.id },
+        });
         await writeAudit(tx, ctx, {
           action: "key.rotate",
           resourceType: "api_key",

@@ -46,7 +46,9 @@ const listFields = {
 
 export const logsRouter = createTRPCRouter({
   list: scoped("logs:read")
-    .input(logFiltersSchema.extend({ cursor: cursorSchema.nullish(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(
+      logFiltersSchema.extend({ cursor: cursorSchema.nullish(), limit: z.number().int().min(1).max(200).default(50) }),
+    )
     .query(async ({ ctx, input }) => {
       const to = input.to ?? new Date();
       const from = input.from ?? new Date(to.getTime() - 7 * 86_400_000);
@@ -97,8 +99,15 @@ export const logsRouter = createTRPCRouter({
   /** Values for the filter dropdowns. */
   facets: scoped("logs:read").query(async ({ ctx }) => {
     const [apps, keys, routes, models] = await Promise.all([
-      ctx.db.app.findMany({ where: { tenantId: ctx.tenantId }, select: { id: true, name: true, environments: { select: { name: true } } } }),
-      ctx.db.apiKey.findMany({ where: { tenantId: ctx.tenantId }, select: { id: true, name: true, prefix: true }, orderBy: { name: "asc" } }),
+      ctx.db.app.findMany({
+        where: { tenantId: ctx.tenantId },
+        select: { id: true, name: true, environments: { select: { name: true } } },
+      }),
+      ctx.db.apiKey.findMany({
+        where: { tenantId: ctx.tenantId },
+        select: { id: true, name: true, prefix: true },
+        orderBy: { name: "asc" },
+      }),
       ctx.db.route.findMany({ where: { tenantId: ctx.tenantId }, select: { name: true }, orderBy: { name: "asc" } }),
       ctx.db.model.findMany({ where: { tenantId: ctx.tenantId }, select: { name: true }, orderBy: { name: "asc" } }),
     ]);

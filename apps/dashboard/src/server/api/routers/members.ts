@@ -46,7 +46,12 @@ export const membersRouter = createTRPCRouter({
           },
           select: { id: true, email: true, role: true, expiresAt: true },
         });
-        await writeAudit(tx, ctx, { action: "invitation.create", resourceType: "invitation", resourceId: row.id, after: row });
+        await writeAudit(tx, ctx, {
+          action: "invitation.create",
+          resourceType: "invitation",
+          resourceId: row.id,
+          after: row,
+        });
         return row;
       });
       return { invitation, token };
@@ -75,7 +80,10 @@ export const membersRouter = createTRPCRouter({
         const row = await tx.membership.findFirst({ where: { id: input.membershipId, tenantId: ctx.tenantId } });
         if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "member not found" });
         if ((row.role === "owner" || input.role === "owner") && ctx.role !== "owner") {
-          throw new TRPCError({ code: "FORBIDDEN", message: "only an owner can change an owner's role or make owners" });
+          throw new TRPCError({
+            code: "FORBIDDEN",
+            message: "only an owner can change an owner's role or make owners",
+          });
         }
         if (row.role === "owner" && input.role !== "owner") {
           const owners = await tx.membership.count({ where: { tenantId: ctx.tenantId, role: "owner" } });
@@ -100,7 +108,8 @@ export const membersRouter = createTRPCRouter({
         const row = await tx.membership.findFirst({ where: { id: input.membershipId, tenantId: ctx.tenantId } });
         if (!row) throw new TRPCError({ code: "NOT_FOUND", message: "member not found" });
         if (row.role === "owner") {
-          if (ctx.role !== "owner") throw new TRPCError({ code: "FORBIDDEN", message: "only an owner can remove an owner" });
+          if (ctx.role !== "owner")
+            throw new TRPCError({ code: "FORBIDDEN", message: "only an owner can remove an owner" });
           const owners = await tx.membership.count({ where: { tenantId: ctx.tenantId, role: "owner" } });
           if (owners <= 1) throw new TRPCError({ code: "BAD_REQUEST", message: "a tenant needs at least one owner" });
         }

@@ -11,7 +11,10 @@ export const modelsRouter = createTRPCRouter({
   list: scoped("models:read").query(async ({ ctx }) => {
     const rows = await ctx.db.model.findMany({
       where: { tenantId: ctx.tenantId },
-      include: { providerAccount: { select: { name: true, kind: true } }, prices: { orderBy: { effectiveFrom: "desc" } } },
+      include: {
+        providerAccount: { select: { name: true, kind: true } },
+        prices: { orderBy: { effectiveFrom: "desc" } },
+      },
       orderBy: { name: "asc" },
     });
     const now = Date.now();
@@ -22,7 +25,9 @@ export const modelsRouter = createTRPCRouter({
     .input(modelSchema.extend({ id: z.string().optional() }))
     .mutation(async ({ ctx, input }) => {
       const { id, tenantId: _t, ...fields } = input;
-      const provider = await ctx.db.providerAccount.findFirst({ where: { id: fields.providerAccountId, tenantId: ctx.tenantId } });
+      const provider = await ctx.db.providerAccount.findFirst({
+        where: { id: fields.providerAccountId, tenantId: ctx.tenantId },
+      });
       if (!provider) throw new TRPCError({ code: "NOT_FOUND", message: "provider account not found" });
       const row = await ctx.db.$transaction(async (tx) => {
         if (id) {
@@ -32,7 +37,9 @@ export const modelsRouter = createTRPCRouter({
           await writeAudit(tx, ctx, { action: "model.update", resourceType: "model", resourceId: id, before, after });
           return after;
         }
-        const taken = await tx.model.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: fields.name } } });
+        const taken = await tx.model.findUnique({
+          where: { tenantId_name: { tenantId: ctx.tenantId, name: fields.name } },
+        });
         if (taken) throw new TRPCError({ code: "CONFLICT", message: `a model named "${fields.name}" exists` });
         const after = await tx.model.create({ data: { tenantId: ctx.tenantId, ...fields } });
         await writeAudit(tx, ctx, { action: "model.create", resourceType: "model", resourceId: after.id, after });
@@ -48,7 +55,9 @@ export const modelsRouter = createTRPCRouter({
       const model = await ctx.db.model.findFirst({ where: { id: input.modelId, tenantId: ctx.tenantId } });
       if (!model) throw new TRPCError({ code: "NOT_FOUND", message: "model not found" });
       const price = await ctx.db.$transaction(async (tx) => {
-        const clash = await tx.modelPrice.findUnique({ where: { modelId_effectiveFrom: { modelId: model.id, effectiveFrom: input.effectiveFrom } } });
+        const clash = await tx.modelPrice.findUnique({
+          where: { modelId_effectiveFrom: { modelId: model.id, effectiveFrom: input.effectiveFrom } },
+        });
         if (clash) throw new TRPCError({ code: "CONFLICT", message: "a price with that effective date exists" });
         const row = await tx.modelPrice.create({
           data: {
@@ -59,7 +68,12 @@ export const modelsRouter = createTRPCRouter({
             cachedInputMicrosPerMTok: toMicros(input.cachedInputPerMTok),
           },
         });
-        await writeAudit(tx, ctx, { action: "price.create", resourceType: "model_price", resourceId: row.id, after: { model: model.name, ...row } });
+        await writeAudit(tx, ctx, {
+          action: "price.create",
+          resourceType: "model_price",
+          resourceId: row.id,
+          after: { model: model.name, ...row },
+        });
         return row;
       });
       await ctx.announce(ctx.tenantId, "price.create");

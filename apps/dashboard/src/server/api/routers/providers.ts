@@ -26,7 +26,10 @@ export const providersRouter = createTRPCRouter({
       select: { ...publicFields, credentialsCiphertext: true },
       orderBy: { name: "asc" },
     });
-    return rows.map(({ credentialsCiphertext, ...r }) => ({ ...r, hasCredential: Boolean(credentialsCiphertext) || Boolean(r.credentialsEnv) }));
+    return rows.map(({ credentialsCiphertext, ...r }) => ({
+      ...r,
+      hasCredential: Boolean(credentialsCiphertext) || Boolean(r.credentialsEnv),
+    }));
   }),
 
   upsert: scoped("providers:write")
@@ -36,9 +39,16 @@ export const providersRouter = createTRPCRouter({
       const secretPart = credential ? { credentialsCiphertext: encryptSecret(credential), credentialsEnv: null } : {};
       const row = await ctx.db.$transaction(async (tx) => {
         if (id) {
-          const before = await tx.providerAccount.findFirst({ where: { id, tenantId: ctx.tenantId }, select: publicFields });
+          const before = await tx.providerAccount.findFirst({
+            where: { id, tenantId: ctx.tenantId },
+            select: publicFields,
+          });
           if (!before) throw new TRPCError({ code: "NOT_FOUND", message: "provider account not found" });
-          const after = await tx.providerAccount.update({ where: { id }, data: { ...fields, ...secretPart }, select: publicFields });
+          const after = await tx.providerAccount.update({
+            where: { id },
+            data: { ...fields, ...secretPart },
+            select: publicFields,
+          });
           await writeAudit(tx, ctx, {
             action: "provider.update",
             resourceType: "provider_account",
@@ -48,9 +58,15 @@ export const providersRouter = createTRPCRouter({
           });
           return after;
         }
-        const taken = await tx.providerAccount.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: fields.name } } });
-        if (taken) throw new TRPCError({ code: "CONFLICT", message: `a provider account named "${fields.name}" exists` });
-        const after = await tx.providerAccount.create({ data: { tenantId: ctx.tenantId, ...fields, ...secretPart }, select: publicFields });
+        const taken = await tx.providerAccount.findUnique({
+          where: { tenantId_name: { tenantId: ctx.tenantId, name: fields.name } },
+        });
+        if (taken)
+          throw new TRPCError({ code: "CONFLICT", message: `a provider account named "${fields.name}" exists` });
+        const after = await tx.providerAccount.create({
+          data: { tenantId: ctx.tenantId, ...fields, ...secretPart },
+          select: publicFields,
+        });
         await writeAudit(tx, ctx, {
           action: "provider.create",
           resourceType: "provider_account",

@@ -6,11 +6,20 @@ import { createTRPCRouter, scoped } from "../trpc.ts";
 
 export const reviewsRouter = createTRPCRouter({
   list: scoped("reviews:read")
-    .input(z.object({ status: z.enum(["open", "assigned", "resolved", "all"]).default("open"), page: z.number().int().min(1).default(1) }))
+    .input(
+      z.object({
+        status: z.enum(["open", "assigned", "resolved", "all"]).default("open"),
+        page: z.number().int().min(1).default(1),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const where = {
         tenantId: ctx.tenantId,
-        ...(input.status === "all" ? {} : input.status === "open" ? { status: { in: ["open", "assigned"] as ("open" | "assigned")[] } } : { status: input.status }),
+        ...(input.status === "all"
+          ? {}
+          : input.status === "open"
+            ? { status: { in: ["open", "assigned"] as ("open" | "assigned")[] } }
+            : { status: input.status }),
       };
       const pageSize = 25;
       const [total, rows, members] = await Promise.all([
@@ -22,7 +31,10 @@ export const reviewsRouter = createTRPCRouter({
           skip: (input.page - 1) * pageSize,
           take: pageSize,
         }),
-        ctx.db.membership.findMany({ where: { tenantId: ctx.tenantId }, include: { user: { select: { id: true, email: true, name: true } } } }),
+        ctx.db.membership.findMany({
+          where: { tenantId: ctx.tenantId },
+          include: { user: { select: { id: true, email: true, name: true } } },
+        }),
       ]);
       return { total, rows, pageSize, assignees: members.map((m) => m.user) };
     }),
@@ -36,13 +48,20 @@ export const reviewsRouter = createTRPCRouter({
         if (before.status === "resolved") throw new TRPCError({ code: "BAD_REQUEST", message: "already resolved" });
         if (input.assigneeId) {
           const member = await tx.membership.findFirst({ where: { tenantId: ctx.tenantId, userId: input.assigneeId } });
-          if (!member) throw new TRPCError({ code: "BAD_REQUEST", message: "the assignee is not a member of this tenant" });
+          if (!member)
+            throw new TRPCError({ code: "BAD_REQUEST", message: "the assignee is not a member of this tenant" });
         }
         const after = await tx.reviewItem.update({
           where: { id: before.id },
           data: { assigneeId: input.assigneeId, status: input.assigneeId ? "assigned" : "open" },
         });
-        await writeAudit(tx, ctx, { action: "review.assign", resourceType: "review_item", resourceId: before.id, before, after });
+        await writeAudit(tx, ctx, {
+          action: "review.assign",
+          resourceType: "review_item",
+          resourceId: before.id,
+          before,
+          after,
+        });
         return after;
       });
     }),
@@ -56,9 +75,20 @@ export const reviewsRouter = createTRPCRouter({
         if (before.status === "resolved") throw new TRPCError({ code: "BAD_REQUEST", message: "already resolved" });
         const after = await tx.reviewItem.update({
           where: { id: before.id },
-          data: { status: "resolved", resolutionNote: input.note, resolvedAt: new Date(), assigneeId: before.assigneeId ?? ctx.user.id },
+          data: {
+            status: "resolved",
+            resolutionNote: input.note,
+            resolvedAt: new Date(),
+            assigneeId: before.assigneeId ?? ctx.user.id,
+          },
         });
-        await writeAudit(tx, ctx, { action: "review.resolve", resourceType: "review_item", resourceId: before.id, before, after });
+        await writeAudit(tx, ctx, {
+          action: "review.resolve",
+          resourceType: "review_item",
+          resourceId: before.id,
+          before,
+          after,
+        });
         return after;
       });
     }),

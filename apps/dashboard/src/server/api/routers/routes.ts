@@ -60,7 +60,10 @@ async function assertModelsExist(db: Prisma.TransactionClient, tenantId: string,
   const found = await db.model.findMany({ where: { tenantId, name: { in: [...names] } }, select: { name: true } });
   const missing = [...names].filter((n) => !found.some((f) => f.name === n));
   if (missing.length) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `unknown model${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}` });
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `unknown model${missing.length > 1 ? "s" : ""}: ${missing.join(", ")}`,
+    });
   }
 }
 
@@ -91,14 +94,22 @@ export const routesRouter = createTRPCRouter({
         createdAt: v.createdAt,
         spec: specOf(v),
       }));
-      return { id: route.id, name: route.name, description: route.description, currentVersion: route.currentVersion, versions };
+      return {
+        id: route.id,
+        name: route.name,
+        description: route.description,
+        currentVersion: route.currentVersion,
+        versions,
+      };
     }),
 
   create: scoped("routes:write")
     .input(createRouteSchema)
     .mutation(async ({ ctx, input }) => {
       const route = await ctx.db.$transaction(async (tx) => {
-        const exists = await tx.route.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: input.name } } });
+        const exists = await tx.route.findUnique({
+          where: { tenantId_name: { tenantId: ctx.tenantId, name: input.name } },
+        });
         if (exists) throw new TRPCError({ code: "CONFLICT", message: `a route named "${input.name}" exists` });
         await assertModelsExist(tx, ctx.tenantId, input.spec);
         const row = await tx.route.create({
@@ -107,10 +118,22 @@ export const routesRouter = createTRPCRouter({
             name: input.name,
             description: input.description ?? null,
             currentVersion: 1,
-            versions: { create: { version: 1, ...versionData(input.spec), note: input.note ?? "created", createdBy: ctx.user.email } },
+            versions: {
+              create: {
+                version: 1,
+                ...versionData(input.spec),
+                note: input.note ?? "created",
+                createdBy: ctx.user.email,
+              },
+            },
           },
         });
-        await writeAudit(tx, ctx, { action: "route.create", resourceType: "route", resourceId: row.id, after: { name: row.name, version: 1, spec: input.spec } });
+        await writeAudit(tx, ctx, {
+          action: "route.create",
+          resourceType: "route",
+          resourceId: row.id,
+          after: { name: row.name, version: 1, spec: input.spec },
+        });
         return row;
       });
       await ctx.announce(ctx.tenantId, "route.create");
@@ -130,17 +153,29 @@ export const routesRouter = createTRPCRouter({
           });
         }
         await assertModelsExist(tx, ctx.tenantId, input.spec);
-        const prev = await tx.routeVersion.findUniqueOrThrow({ where: { routeId_version: { routeId: route.id, version: route.currentVersion } } });
+        const prev = await tx.routeVersion.findUniqueOrThrow({
+          where: { routeId_version: { routeId: route.id, version: route.currentVersion } },
+        });
         const version = route.currentVersion + 1;
         await tx.routeVersion.create({
-          data: { routeId: route.id, version, ...versionData(input.spec), note: input.note ?? null, createdBy: ctx.user.email },
+          data: {
+            routeId: route.id,
+            version,
+            ...versionData(input.spec),
+            note: input.note ?? null,
+            createdBy: ctx.user.email,
+          },
         });
         // The conditional update makes two concurrent saves of one base version fail instead of both landing.
         const moved = await tx.route.updateMany({
           where: { id: route.id, currentVersion: route.currentVersion },
-          data: { currentVersion: version, ...(input.description !== undefined ? { description: input.description } : {}) },
+          data: {
+            currentVersion: version,
+            ...(input.description !== undefined ? { description: input.description } : {}),
+          },
         });
-        if (moved.count !== 1) throw new TRPCError({ code: "CONFLICT", message: "the route changed while saving; reload" });
+        if (moved.count !== 1)
+          throw new TRPCError({ code: "CONFLICT", message: "the route changed while saving; reload" });
         await writeAudit(tx, ctx, {
           action: "route.update",
           resourceType: "route",
@@ -161,13 +196,23 @@ export const routesRouter = createTRPCRouter({
       const result = await ctx.db.$transaction(async (tx) => {
         const route = await tx.route.findFirst({ where: { id: input.routeId, tenantId: ctx.tenantId } });
         if (!route) throw new TRPCError({ code: "NOT_FOUND", message: "route not found" });
-        const source = await tx.routeVersion.findUnique({ where: { routeId_version: { routeId: route.id, version: input.version } } });
+        const source = await tx.routeVersion.findUnique({
+          where: { routeId_version: { routeId: route.id, version: input.version } },
+        });
         if (!source) throw new TRPCError({ code: "NOT_FOUND", message: `version ${input.version} not found` });
-        const prev = await tx.routeVersion.findUniqueOrThrow({ where: { routeId_version: { routeId: route.id, version: route.currentVersion } } });
+        const prev = await tx.routeVersion.findUniqueOrThrow({
+          where: { routeId_version: { routeId: route.id, version: route.currentVersion } },
+        });
         const spec = specOf(source);
         const version = route.currentVersion + 1;
         await tx.routeVersion.create({
-          data: { routeId: route.id, version, ...versionData(spec), note: `restored from v${input.version}`, createdBy: ctx.user.email },
+          data: {
+            routeId: route.id,
+            version,
+            ...versionData(spec),
+            note: `restored from v${input.version}`,
+            createdBy: ctx.user.email,
+          },
         });
         await tx.route.update({ where: { id: route.id }, data: { currentVersion: version } });
         await writeAudit(tx, ctx, {

@@ -49,7 +49,11 @@ export const simulatorRouter = createTRPCRouter({
         throw new TRPCError({ code: "BAD_REQUEST", message: `request is not valid JSON: ${(err as Error).message}` });
       }
       const parsed = requestSchema.safeParse(raw);
-      if (!parsed.success) throw new TRPCError({ code: "BAD_REQUEST", message: parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; ") });
+      if (!parsed.success)
+        throw new TRPCError({
+          code: "BAD_REQUEST",
+          message: parsed.error.issues.map((i) => `${i.path.join(".") || "request"}: ${i.message}`).join("; "),
+        });
       const body = parsed.data;
       const key = await ctx.db.apiKey.findFirst({ where: { id: input.apiKeyId, tenantId: ctx.tenantId } });
       if (!key) throw new TRPCError({ code: "NOT_FOUND", message: "key not found" });
@@ -58,13 +62,19 @@ export const simulatorRouter = createTRPCRouter({
       const base = { key: { name: key.name, prefix: key.prefix }, inputTokens };
 
       if (key.revokedAt) return { ...base, decision: stop(new GatewayError("invalid_api_key", "this key is revoked")) };
-      if (key.expiresAt && key.expiresAt <= now) return { ...base, decision: stop(new GatewayError("invalid_api_key", "this key has expired")) };
+      if (key.expiresAt && key.expiresAt <= now)
+        return { ...base, decision: stop(new GatewayError("invalid_api_key", "this key has expired")) };
 
-      const route = await ctx.db.route.findUnique({ where: { tenantId_name: { tenantId: ctx.tenantId, name: body.model } } });
+      const route = await ctx.db.route.findUnique({
+        where: { tenantId_name: { tenantId: ctx.tenantId, name: body.model } },
+      });
       const check = scopeCheck(key, { kind: route ? "route" : "model", name: body.model });
       if (!check.allowed) return { ...base, decision: stop(check.error) };
 
-      const models = await ctx.db.model.findMany({ where: { tenantId: ctx.tenantId }, include: { prices: { where: { effectiveFrom: { lte: now } }, orderBy: { effectiveFrom: "desc" }, take: 1 } } });
+      const models = await ctx.db.model.findMany({
+        where: { tenantId: ctx.tenantId },
+        include: { prices: { where: { effectiveFrom: { lte: now } }, orderBy: { effectiveFrom: "desc" }, take: 1 } },
+      });
       const modelByName = new Map(models.map((m) => [m.name, m]));
 
       let riskLevel: string | null = null;
@@ -74,14 +84,25 @@ export const simulatorRouter = createTRPCRouter({
       let upgradedBy: number | null = null;
       let retryLimit: number | null = null;
       if (route) {
-        const version = await ctx.db.routeVersion.findUniqueOrThrow({ where: { routeId_version: { routeId: route.id, version: route.currentVersion } } });
+        const version = await ctx.db.routeVersion.findUniqueOrThrow({
+          where: { routeId_version: { routeId: route.id, version: route.currentVersion } },
+        });
         const spec = specOf(version);
         riskLevel = spec.riskLevel;
         retryLimit = spec.retryLimit;
         routeInfo = { name: route.name, version: version.version };
         try {
           // rng fixed at 0: the simulator shows the first deployment of each balanced tier, deterministically.
-          const plan = planRoute({ id: route.id, name: route.name, version: version.version, spec }, { inputTokens, userTier: input.userTier || null, workflow: input.workflow || null, requestedMaxTokens: maxOutput }, () => 0);
+          const plan = planRoute(
+            { id: route.id, name: route.name, version: version.version, spec },
+            {
+              inputTokens,
+              userTier: input.userTier || null,
+              workflow: input.workflow || null,
+              requestedMaxTokens: maxOutput,
+            },
+            () => 0,
+          );
           targets = plan.targets.map((t) => ({ tier: t.tier, model: t.model, alternates: t.alternates }));
           maxOutput = plan.maxOutputTokens;
           upgradedBy = plan.upgradedBy;
@@ -90,7 +111,13 @@ export const simulatorRouter = createTRPCRouter({
           throw err;
         }
       } else {
-        if (!modelByName.has(body.model)) return { ...base, decision: stop(new GatewayError("model_not_found", `no route or model named '${body.model}'`, { param: "model" })) };
+        if (!modelByName.has(body.model))
+          return {
+            ...base,
+            decision: stop(
+              new GatewayError("model_not_found", `no route or model named '${body.model}'`, { param: "model" }),
+            ),
+          };
         targets = [{ tier: 0, model: body.model, alternates: [] }];
       }
 
@@ -108,19 +135,43 @@ export const simulatorRouter = createTRPCRouter({
       const primary = costs[0];
       const reserveMicros = primary?.worstCaseMicros ?? 0n;
 
-      const subject = { tenantId: ctx.tenantId, appId: key.appId, apiKeyId: key.id, routeId: route?.id ?? null, modelName: primary?.model ?? null };
+      const subject = {
+        tenantId: ctx.tenantId,
+        appId: key.appId,
+        apiKeyId: key.id,
+        routeId: route?.id ?? null,
+        modelName: primary?.model ?? null,
+      };
       const [rateLimits, tenant, budgetRows] = await Promise.all([
         ctx.db.rateLimit.findMany({ where: { tenantId: ctx.tenantId } }),
         ctx.db.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId }, select: { timeZone: true } }),
         ctx.db.budget.findMany({ where: { tenantId: ctx.tenantId }, include: { route: { select: { name: true } } } }),
       ]);
-      const rules: Array<BudgetRule & { routeName: string | null }> = budgetRows.map((b) => ({ ...b, routeName: b.route?.name ?? null }));
+      const rules: Array<BudgetRule & { routeName: string | null }> = budgetRows.map((b) => ({
+        ...b,
+        routeName: b.route?.name ?? null,
+      }));
       // Settled spend from the rollups for each budget that applies; rate counters live only in the proxies'
       // Redis, so the simulator shows which limits apply rather than how much of them is used right now.
       const spent = await Promise.all(
         applicableBudgets(subject, rules).map(
           async (b) =>
-            [b.id, { spentMicros: await windowSpend(ctx.db, { tenantId: ctx.tenantId, timeZone: tenant.timeZone, period: b.period, scope: b.scope, appId: b.appId, apiKeyId: b.apiKeyId, routeName: b.routeName, now }), reservedMicros: 0n }] as const,
+            [
+              b.id,
+              {
+                spentMicros: await windowSpend(ctx.db, {
+                  tenantId: ctx.tenantId,
+                  timeZone: tenant.timeZone,
+                  period: b.period,
+                  scope: b.scope,
+                  appId: b.appId,
+                  apiKeyId: b.apiKeyId,
+                  routeName: b.routeName,
+                  now,
+                }),
+                reservedMicros: 0n,
+              },
+            ] as const,
         ),
       );
       const preview = previewAdmission({
@@ -137,14 +188,29 @@ export const simulatorRouter = createTRPCRouter({
       const v = preview.verdict;
       const decision =
         v.kind === "budget_exceeded"
-          ? { kind: "rejected" as const, status: 429, code: "budget_exceeded", message: `budget '${v.budget.name}' would be exceeded (resets ${v.window.resetsAt?.toISOString() ?? "never"})` }
+          ? {
+              kind: "rejected" as const,
+              status: 429,
+              code: "budget_exceeded",
+              message: `budget '${v.budget.name}' would be exceeded (resets ${v.window.resetsAt?.toISOString() ?? "never"})`,
+            }
           : v.kind === "rate_limited"
-            ? { kind: "rejected" as const, status: 429, code: "rate_limit_exceeded", message: `${v.limit.scope} ${v.limit.kind} limit of ${v.limit.limit}; retry after ${v.retryAfterSeconds} s` }
+            ? {
+                kind: "rejected" as const,
+                status: 429,
+                code: "rate_limit_exceeded",
+                message: `${v.limit.scope} ${v.limit.kind} limit of ${v.limit.limit}; retry after ${v.retryAfterSeconds} s`,
+              }
             : {
                 kind: "allowed" as const,
                 downgradedTo:
                   v.kind === "downgrade"
-                    ? ((await ctx.db.route.findFirst({ where: { id: v.downgradeRouteId, tenantId: ctx.tenantId }, select: { name: true } }))?.name ?? v.downgradeRouteId)
+                    ? ((
+                        await ctx.db.route.findFirst({
+                          where: { id: v.downgradeRouteId, tenantId: ctx.tenantId },
+                          select: { name: true },
+                        })
+                      )?.name ?? v.downgradeRouteId)
                     : null,
               };
 
@@ -157,8 +223,20 @@ export const simulatorRouter = createTRPCRouter({
         maxOutputTokens: maxOutput,
         targets: costs,
         limits: preview.limits.map((l) => l.limit),
-        budgets: preview.budgets.map((s) => ({ id: s.budget.id, name: s.budget.name, scope: s.budget.scope, period: s.budget.period, limitMicros: s.budget.limitMicros, spentMicros: s.spentMicros, action: s.budget.action, resetsAt: s.window.resetsAt })),
-        budgetDecision: { kind: preview.budgetDecision.kind, budget: "budget" in preview.budgetDecision ? preview.budgetDecision.budget.name : null },
+        budgets: preview.budgets.map((s) => ({
+          id: s.budget.id,
+          name: s.budget.name,
+          scope: s.budget.scope,
+          period: s.budget.period,
+          limitMicros: s.budget.limitMicros,
+          spentMicros: s.spentMicros,
+          action: s.budget.action,
+          resetsAt: s.window.resetsAt,
+        })),
+        budgetDecision: {
+          kind: preview.budgetDecision.kind,
+          budget: "budget" in preview.budgetDecision ? preview.budgetDecision.budget.name : null,
+        },
         estimatedCostMicros: reserveMicros,
         decision,
       };

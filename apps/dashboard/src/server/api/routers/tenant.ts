@@ -29,7 +29,13 @@ export const tenantRouter = createTRPCRouter({
       const after = await ctx.db.$transaction(async (tx) => {
         const before = await tx.tenant.findUniqueOrThrow({ where: { id: ctx.tenantId } });
         const row = await tx.tenant.update({ where: { id: ctx.tenantId }, data });
-        await writeAudit(tx, ctx, { action: "tenant.update", resourceType: "tenant", resourceId: tenantId, before, after: row });
+        await writeAudit(tx, ctx, {
+          action: "tenant.update",
+          resourceType: "tenant",
+          resourceId: tenantId,
+          before,
+          after: row,
+        });
         return row;
       });
       await ctx.announce(ctx.tenantId, "tenant.update");

@@ -37,12 +37,22 @@ function Alerts() {
   const qc = useQueryClient();
   const rules = useQuery(trpc.alerts.rules.queryOptions({ tenantId: t.id }));
   const [page, setPage] = useState(1);
-  const events = useQuery({ ...trpc.alerts.events.queryOptions({ tenantId: t.id, page }), placeholderData: keepPreviousData });
+  const events = useQuery({
+    ...trpc.alerts.events.queryOptions({ tenantId: t.id, page }),
+    placeholderData: keepPreviousData,
+  });
   const [open, setOpen] = useState(false);
   const [kind, setKind] = useState<(typeof ALERT_KINDS)[number]>("error_rate");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const refresh = () => qc.invalidateQueries(trpc.alerts.pathFilter());
-  const create = useMutation(trpc.alerts.createRule.mutationOptions({ onSuccess: () => { setOpen(false); return refresh(); } }));
+  const create = useMutation(
+    trpc.alerts.createRule.mutationOptions({
+      onSuccess: () => {
+        setOpen(false);
+        return refresh();
+      },
+    }),
+  );
   const toggle = useMutation(trpc.alerts.setEnabled.mutationOptions({ onSuccess: refresh }));
   const canWrite = t.can("alerts:write");
   return (
@@ -50,7 +60,18 @@ function Alerts() {
       <PageHeader
         title="Alerts"
         description="Rules the worker evaluates, and the webhook deliveries they produced (signed with HMAC; retried, then dead-lettered)."
-        actions={canWrite ? <Button onClick={() => { setErrors({}); setOpen(true); }}>New rule</Button> : null}
+        actions={
+          canWrite ? (
+            <Button
+              onClick={() => {
+                setErrors({});
+                setOpen(true);
+              }}
+            >
+              New rule
+            </Button>
+          ) : null
+        }
       />
       <ErrorNote error={toggle.error} />
       <Card title="Rules" padded>
@@ -75,7 +96,9 @@ function Alerts() {
                 return (
                   <tr key={r.id}>
                     <Td className="font-medium">{r.name}</Td>
-                    <Td><Badge>{r.kind}</Badge></Td>
+                    <Td>
+                      <Badge>{r.kind}</Badge>
+                    </Td>
                     <Td className="text-xs text-zinc-600">
                       {p.threshold ?? "—"} over {p.windowMinutes ?? "—"} min{p.routeName ? ` on ${p.routeName}` : ""}
                     </Td>
@@ -83,7 +106,13 @@ function Alerts() {
                       {r.webhookUrl ?? "none"} {r.hasSecret ? <Badge tone="green">signed</Badge> : null}
                     </Td>
                     <Td>
-                      <input type="checkbox" aria-label={`Enable ${r.name}`} checked={r.enabled} disabled={!canWrite} onChange={(e) => toggle.mutate({ tenantId: t.id, id: r.id, enabled: e.target.checked })} />
+                      <input
+                        type="checkbox"
+                        aria-label={`Enable ${r.name}`}
+                        checked={r.enabled}
+                        disabled={!canWrite}
+                        onChange={(e) => toggle.mutate({ tenantId: t.id, id: r.id, enabled: e.target.checked })}
+                      />
                     </Td>
                   </tr>
                 );
@@ -116,10 +145,19 @@ function Alerts() {
                       <div className="font-medium">{e.rule?.name ?? "(deleted rule)"}</div>
                       <div className="text-xs text-zinc-500">{e.kind}</div>
                     </Td>
-                    <Td><Badge tone={e.status === "delivered" ? "green" : e.status === "dead_letter" ? "red" : "amber"}>{e.status}</Badge></Td>
+                    <Td>
+                      <Badge tone={e.status === "delivered" ? "green" : e.status === "dead_letter" ? "red" : "amber"}>
+                        {e.status}
+                      </Badge>
+                    </Td>
                     <Td className="text-xs text-zinc-600">
                       {e.deliveries.length
-                        ? e.deliveries.map((d) => `#${d.attempt} ${d.status}${d.responseStatus ? ` (${d.responseStatus})` : ""}${d.error ? `: ${d.error}` : ""}`).join(" · ")
+                        ? e.deliveries
+                            .map(
+                              (d) =>
+                                `#${d.attempt} ${d.status}${d.responseStatus ? ` (${d.responseStatus})` : ""}${d.error ? `: ${d.error}` : ""}`,
+                            )
+                            .join(" · ")
                         : "—"}
                     </Td>
                   </tr>
@@ -137,7 +175,12 @@ function Alerts() {
           action={(form) => {
             const parsed = alertRuleSchema.safeParse({
               tenantId: t.id,
-              ...Object.fromEntries(["name", "kind", "threshold", "windowMinutes", "webhookUrl", "webhookSecret"].map((k) => [k, form.get(k) ?? ""])),
+              ...Object.fromEntries(
+                ["name", "kind", "threshold", "windowMinutes", "webhookUrl", "webhookSecret"].map((k) => [
+                  k,
+                  form.get(k) ?? "",
+                ]),
+              ),
               routeName: form.get("routeName") || undefined,
             });
             if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
@@ -150,7 +193,9 @@ function Alerts() {
           </Field>
           <Field label="Kind" htmlFor="a-kind">
             <Select id="a-kind" name="kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
-              {ALERT_KINDS.map((k) => <option key={k}>{k}</option>)}
+              {ALERT_KINDS.map((k) => (
+                <option key={k}>{k}</option>
+              ))}
             </Select>
           </Field>
           <Field label="Threshold" htmlFor="a-th" error={errors.threshold} hint={THRESHOLD_HINT[kind]}>
@@ -165,11 +210,22 @@ function Alerts() {
           <Field label="Webhook URL" htmlFor="a-url" error={errors.webhookUrl} className="sm:col-span-2">
             <Input id="a-url" name="webhookUrl" placeholder="https://hooks.example.com/gateway" />
           </Field>
-          <Field label="Signing secret" htmlFor="a-secret" hint="Write-only; used for the X-Gateway-Signature HMAC." className="sm:col-span-2">
+          <Field
+            label="Signing secret"
+            htmlFor="a-secret"
+            hint="Write-only; used for the X-Gateway-Signature HMAC."
+            className="sm:col-span-2"
+          >
             <Input id="a-secret" name="webhookSecret" type="password" autoComplete="off" />
           </Field>
-          <div className="sm:col-span-2"><ErrorNote error={create.error} /></div>
-          <div className="flex justify-end sm:col-span-2"><Button type="submit" loading={create.isPending}>Create rule</Button></div>
+          <div className="sm:col-span-2">
+            <ErrorNote error={create.error} />
+          </div>
+          <div className="flex justify-end sm:col-span-2">
+            <Button type="submit" loading={create.isPending}>
+              Create rule
+            </Button>
+          </div>
         </form>
       </Dialog>
     </>

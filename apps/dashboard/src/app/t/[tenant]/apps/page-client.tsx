@@ -29,7 +29,14 @@ function Apps() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [newEnv, setNewEnv] = useState<Record<string, string>>({});
   const refresh = () => qc.invalidateQueries(trpc.apps.pathFilter());
-  const create = useMutation(trpc.apps.create.mutationOptions({ onSuccess: () => { setOpen(false); return refresh(); } }));
+  const create = useMutation(
+    trpc.apps.create.mutationOptions({
+      onSuccess: () => {
+        setOpen(false);
+        return refresh();
+      },
+    }),
+  );
   const addEnv = useMutation(trpc.apps.createEnvironment.mutationOptions({ onSuccess: refresh }));
   const canWrite = t.can("apps:write");
   return (
@@ -43,7 +50,10 @@ function Apps() {
       {apps.isPending ? (
         <LoadingRows />
       ) : !apps.data?.length ? (
-        <EmptyState title="No apps yet" action={canWrite ? <Button onClick={() => setOpen(true)}>Create an app</Button> : null} />
+        <EmptyState
+          title="No apps yet"
+          action={canWrite ? <Button onClick={() => setOpen(true)}>Create an app</Button> : null}
+        />
       ) : (
         <div className="grid gap-4 md:grid-cols-2">
           {apps.data.map((a) => (
@@ -52,7 +62,9 @@ function Apps() {
                 {a.environments.map((e) => (
                   <li key={e.id} className="flex items-center justify-between py-2 text-sm">
                     <span className="flex items-center gap-2">
-                      <Badge tone={e.name === "production" ? "red" : e.name === "staging" ? "amber" : "zinc"}>{e.name}</Badge>
+                      <Badge tone={e.name === "production" ? "red" : e.name === "staging" ? "amber" : "zinc"}>
+                        {e.name}
+                      </Badge>
                     </span>
                     <span className="text-xs text-zinc-500">{e._count.apiKeys} active keys</span>
                   </li>
@@ -69,8 +81,15 @@ function Apps() {
                     setNewEnv((s) => ({ ...s, [a.id]: "" }));
                   }}
                 >
-                  <Input aria-label={`New environment for ${a.name}`} placeholder="new environment" value={newEnv[a.id] ?? ""} onChange={(e) => setNewEnv((s) => ({ ...s, [a.id]: e.target.value }))} />
-                  <Button type="submit" variant="secondary">Add</Button>
+                  <Input
+                    aria-label={`New environment for ${a.name}`}
+                    placeholder="new environment"
+                    value={newEnv[a.id] ?? ""}
+                    onChange={(e) => setNewEnv((s) => ({ ...s, [a.id]: e.target.value }))}
+                  />
+                  <Button type="submit" variant="secondary">
+                    Add
+                  </Button>
                 </form>
               ) : null}
               {errors[a.id] ? <p className="mt-1 text-xs text-red-600">{errors[a.id]}</p> : null}
@@ -86,7 +105,10 @@ function Apps() {
             const parsed = createAppSchema.safeParse({
               name: form.get("name"),
               slug: form.get("slug"),
-              environments: String(form.get("environments") ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+              environments: String(form.get("environments") ?? "")
+                .split(",")
+                .map((s) => s.trim())
+                .filter(Boolean),
             });
             if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
             setErrors({});
@@ -99,12 +121,19 @@ function Apps() {
           <Field label="Slug" htmlFor="app-slug" error={errors.slug}>
             <Input id="app-slug" name="slug" placeholder="support-bot" />
           </Field>
-          <Field label="Environments" htmlFor="app-envs" error={errors.environments ?? errors["environments.0"]} hint="Comma-separated">
+          <Field
+            label="Environments"
+            htmlFor="app-envs"
+            error={errors.environments ?? errors["environments.0"]}
+            hint="Comma-separated"
+          >
             <Input id="app-envs" name="environments" defaultValue="development, staging, production" />
           </Field>
           <ErrorNote error={create.error} />
           <div className="flex justify-end">
-            <Button type="submit" loading={create.isPending}>Create app</Button>
+            <Button type="submit" loading={create.isPending}>
+              Create app
+            </Button>
           </div>
         </form>
       </Dialog>

@@ -29,16 +29,41 @@ function Audit() {
   const [resourceType, setType] = useState("");
   const [dir, setDir] = useState<"asc" | "desc">("desc");
   const [open, setOpen] = useState<string | null>(null);
-  const list = useQuery({ ...trpc.audit.list.queryOptions({ tenantId: t.id, page, q, dir, resourceType: resourceType || undefined }), placeholderData: keepPreviousData });
+  const list = useQuery({
+    ...trpc.audit.list.queryOptions({ tenantId: t.id, page, q, dir, resourceType: resourceType || undefined }),
+    placeholderData: keepPreviousData,
+  });
   return (
     <>
-      <PageHeader title="Audit log" description="Every change, by whom, with what it was before and after. Secrets are never recorded." />
+      <PageHeader
+        title="Audit log"
+        description="Every change, by whom, with what it was before and after. Secrets are never recorded."
+      />
       <Card padded>
         <div className="mb-3 flex flex-wrap gap-2">
-          <Input aria-label="Search audit log" className="max-w-xs" placeholder="Search action or person" value={q} onChange={(e) => { setQ(e.target.value); setPage(1); }} />
-          <Select aria-label="Resource type" className="w-44" value={resourceType} onChange={(e) => { setType(e.target.value); setPage(1); }}>
+          <Input
+            aria-label="Search audit log"
+            className="max-w-xs"
+            placeholder="Search action or person"
+            value={q}
+            onChange={(e) => {
+              setQ(e.target.value);
+              setPage(1);
+            }}
+          />
+          <Select
+            aria-label="Resource type"
+            className="w-44"
+            value={resourceType}
+            onChange={(e) => {
+              setType(e.target.value);
+              setPage(1);
+            }}
+          >
             <option value="">all resources</option>
-            {list.data?.resourceTypes.map((r) => <option key={r}>{r}</option>)}
+            {list.data?.resourceTypes.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
           </Select>
         </div>
         {list.isPending ? (
@@ -50,7 +75,9 @@ function Audit() {
             <Table>
               <thead>
                 <tr>
-                  <Th sort="createdAt" active dir={dir} onSort={() => setDir(dir === "asc" ? "desc" : "asc")}>When</Th>
+                  <Th sort="createdAt" active dir={dir} onSort={() => setDir(dir === "asc" ? "desc" : "asc")}>
+                    When
+                  </Th>
                   <Th>Who</Th>
                   <Th>Action</Th>
                   <Th>Resource</Th>
@@ -65,7 +92,9 @@ function Audit() {
                       <Td>
                         {a.actorName} <span className="text-xs text-zinc-400">({a.actorType})</span>
                       </Td>
-                      <Td><Badge tone="blue">{a.action}</Badge></Td>
+                      <Td>
+                        <Badge tone="blue">{a.action}</Badge>
+                      </Td>
                       <Td className="text-xs text-zinc-600">
                         {a.resourceType} <span className="font-mono">{a.resourceId?.slice(0, 10)}</span>
                       </Td>

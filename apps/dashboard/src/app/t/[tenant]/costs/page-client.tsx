@@ -57,7 +57,14 @@ function Costs() {
     }
   }
 
-  const totals = perSuccess.data?.reduce((a, x) => ({ cost: a.cost + Number(x.costMicros), successes: a.successes + x.successes, requests: a.requests + x.requests }), { cost: 0, successes: 0, requests: 0 });
+  const totals = perSuccess.data?.reduce(
+    (a, x) => ({
+      cost: a.cost + Number(x.costMicros),
+      successes: a.successes + x.successes,
+      requests: a.requests + x.requests,
+    }),
+    { cost: 0, successes: 0, requests: 0 },
+  );
 
   return (
     <>
@@ -66,7 +73,12 @@ function Costs() {
         description="All spend — failed attempts and retries included — and what each successful result really cost."
         actions={
           <>
-            <Select aria-label="Range" className="w-24" value={range} onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}>
+            <Select
+              aria-label="Range"
+              className="w-24"
+              value={range}
+              onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}
+            >
               {Object.keys(RANGES).map((k) => (
                 <option key={k}>{k}</option>
               ))}
@@ -89,23 +101,39 @@ function Costs() {
       <Card
         title="Spend over time"
         actions={
-          <Select aria-label="Group by" className="w-32" value={groupBy} onChange={(e) => setGroupBy(e.target.value as typeof groupBy)}>
+          <Select
+            aria-label="Group by"
+            className="w-32"
+            value={groupBy}
+            onChange={(e) => setGroupBy(e.target.value as typeof groupBy)}
+          >
             <option value="routeName">by route</option>
             <option value="appId">by app</option>
             <option value="model">by model</option>
           </Select>
         }
       >
-        {over.isPending ? <Skeleton className="h-72" /> : over.data?.points.length ? <SpendChart points={over.data.points} series={over.data.series} granularity={over.data.granularity} /> : <EmptyState title="No spend in this range" />}
+        {over.isPending ? (
+          <Skeleton className="h-72" />
+        ) : over.data?.points.length ? (
+          <SpendChart points={over.data.points} series={over.data.series} granularity={over.data.granularity} />
+        ) : (
+          <EmptyState title="No spend in this range" />
+        )}
       </Card>
       <div className="mt-6 grid gap-6 xl:grid-cols-2">
-        <Card title="Cost per successful result" description="By route and model. Failed attempts count towards the cost.">
+        <Card
+          title="Cost per successful result"
+          description="By route and model. Failed attempts count towards the cost."
+        >
           {perSuccess.isPending ? (
             <Skeleton className="h-48" />
           ) : perSuccess.data?.length ? (
             <HBarChart
               testId="cost-per-success-chart"
-              data={perSuccess.data.slice(0, 10).map((x) => ({ label: `${x.routeName} · ${x.model}`, perSuccess: (x.perSuccessMicros ?? 0) / 1e6 }))}
+              data={perSuccess.data
+                .slice(0, 10)
+                .map((x) => ({ label: `${x.routeName} · ${x.model}`, perSuccess: (x.perSuccessMicros ?? 0) / 1e6 }))}
               bars={[{ key: "perSuccess", label: "per success" }]}
               format={(v) => `$${v.toFixed(4)}`}
             />
@@ -117,7 +145,12 @@ function Costs() {
           {top.isPending ? (
             <Skeleton className="h-48" />
           ) : top.data?.length ? (
-            <HBarChart testId="top-spenders-chart" data={top.data.map((x) => ({ label: x.label, cost: Number(x.costMicros) / 1e6 }))} bars={[{ key: "cost", label: "spend" }]} format={(v) => `$${v.toFixed(2)}`} />
+            <HBarChart
+              testId="top-spenders-chart"
+              data={top.data.map((x) => ({ label: x.label, cost: Number(x.costMicros) / 1e6 }))}
+              bars={[{ key: "cost", label: "spend" }]}
+              format={(v) => `$${v.toFixed(2)}`}
+            />
           ) : (
             <EmptyState title="No spend yet" />
           )}
@@ -159,7 +192,11 @@ function Costs() {
       ) : (
         <div className="grid gap-6 xl:grid-cols-2">
           {burn.data.map((b) => (
-            <Card key={b.id} title={b.name} description={`${usd(b.burn.spentMicros, 2)} of ${usd(b.limitMicros, 2)} this ${b.period}${b.burn.forecastMicros !== null ? ` · forecast ${usd(b.burn.forecastMicros, 2)}` : ""} · on overspend: ${b.action}`}>
+            <Card
+              key={b.id}
+              title={b.name}
+              description={`${usd(b.burn.spentMicros, 2)} of ${usd(b.limitMicros, 2)} this ${b.period}${b.burn.forecastMicros !== null ? ` · forecast ${usd(b.burn.forecastMicros, 2)}` : ""} · on overspend: ${b.action}`}
+            >
               <BurnDown burn={b.burn} />
             </Card>
           ))}

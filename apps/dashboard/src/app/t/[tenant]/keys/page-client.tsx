@@ -37,7 +37,10 @@ function Keys() {
   const [status, setStatus] = useState<"all" | "active" | "revoked" | "expired">("active");
   const [creating, setCreating] = useState(false);
   const [revealed, setRevealed] = useState<{ secret: string; name: string } | null>(null);
-  const list = useQuery({ ...trpc.keys.list.queryOptions({ tenantId: t.id, page, pageSize: 20, sort, dir, q, status }), placeholderData: keepPreviousData });
+  const list = useQuery({
+    ...trpc.keys.list.queryOptions({ tenantId: t.id, page, pageSize: 20, sort, dir, q, status }),
+    placeholderData: keepPreviousData,
+  });
   const invalidate = () => qc.invalidateQueries(trpc.keys.pathFilter());
   const revoke = useMutation(trpc.keys.revoke.mutationOptions({ onSuccess: invalidate }));
   const rotate = useMutation(
@@ -77,7 +80,15 @@ function Keys() {
               setPage(1);
             }}
           />
-          <Select aria-label="Status" className="w-36" value={status} onChange={(e) => { setStatus(e.target.value as typeof status); setPage(1); }}>
+          <Select
+            aria-label="Status"
+            className="w-36"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as typeof status);
+              setPage(1);
+            }}
+          >
             <option value="active">Active</option>
             <option value="revoked">Revoked</option>
             <option value="expired">Expired</option>
@@ -88,7 +99,10 @@ function Keys() {
         {list.isPending ? (
           <LoadingRows />
         ) : list.data && list.data.rows.length === 0 ? (
-          <EmptyState title={q ? "No keys match" : "No keys yet"} action={canWrite && !q ? <Button onClick={() => setCreating(true)}>Create the first key</Button> : null}>
+          <EmptyState
+            title={q ? "No keys match" : "No keys yet"}
+            action={canWrite && !q ? <Button onClick={() => setCreating(true)}>Create the first key</Button> : null}
+          >
             Applications authenticate to the proxy with these keys.
           </EmptyState>
         ) : (
@@ -96,13 +110,21 @@ function Keys() {
             <Table>
               <thead>
                 <tr>
-                  <Th sort="name" active={sort === "name"} dir={dir} onSort={onSort}>Name</Th>
+                  <Th sort="name" active={sort === "name"} dir={dir} onSort={onSort}>
+                    Name
+                  </Th>
                   <Th>Prefix</Th>
                   <Th>App · env</Th>
                   <Th>Scope &amp; limits</Th>
-                  <Th sort="lastUsedAt" active={sort === "lastUsedAt"} dir={dir} onSort={onSort}>Last used</Th>
-                  <Th sort="expiresAt" active={sort === "expiresAt"} dir={dir} onSort={onSort}>Expires</Th>
-                  <Th sort="createdAt" active={sort === "createdAt"} dir={dir} onSort={onSort}>Created</Th>
+                  <Th sort="lastUsedAt" active={sort === "lastUsedAt"} dir={dir} onSort={onSort}>
+                    Last used
+                  </Th>
+                  <Th sort="expiresAt" active={sort === "expiresAt"} dir={dir} onSort={onSort}>
+                    Expires
+                  </Th>
+                  <Th sort="createdAt" active={sort === "createdAt"} dir={dir} onSort={onSort}>
+                    Created
+                  </Th>
                   {canWrite ? <Th className="text-right">Actions</Th> : null}
                 </tr>
               </thead>
@@ -118,9 +140,17 @@ function Keys() {
                       <div className="text-xs text-zinc-400">{k.environment.name}</div>
                     </Td>
                     <Td className="max-w-56 text-xs text-zinc-600">
-                      <div className="truncate" title={k.allowedRoutes.join(", ")}>{k.allowedRoutes.length ? k.allowedRoutes.join(", ") : "all routes"}</div>
+                      <div className="truncate" title={k.allowedRoutes.join(", ")}>
+                        {k.allowedRoutes.length ? k.allowedRoutes.join(", ") : "all routes"}
+                      </div>
                       <div className="truncate text-zinc-400">
-                        {[k.rpm && `${num(k.rpm)} rpm`, k.tpm && `${num(k.tpm)} tpm`, ...k.budgets.map((b) => `${usd(b.limitMicros, 0)}/${b.period}`)].filter(Boolean).join(" · ") || "no key limits"}
+                        {[
+                          k.rpm && `${num(k.rpm)} rpm`,
+                          k.tpm && `${num(k.tpm)} tpm`,
+                          ...k.budgets.map((b) => `${usd(b.limitMicros, 0)}/${b.period}`),
+                        ]
+                          .filter(Boolean)
+                          .join(" · ") || "no key limits"}
                       </div>
                     </Td>
                     <Td className="whitespace-nowrap text-zinc-600">
@@ -134,7 +164,12 @@ function Keys() {
                       <Td className="text-right whitespace-nowrap">
                         {!k.revokedAt ? (
                           <span className="inline-flex gap-1.5">
-                            <Button size="sm" variant="secondary" loading={rotate.isPending && rotate.variables?.id === k.id} onClick={() => rotate.mutate({ tenantId: t.id, id: k.id })}>
+                            <Button
+                              size="sm"
+                              variant="secondary"
+                              loading={rotate.isPending && rotate.variables?.id === k.id}
+                              onClick={() => rotate.mutate({ tenantId: t.id, id: k.id })}
+                            >
                               Rotate
                             </Button>
                             <Button
@@ -142,7 +177,8 @@ function Keys() {
                               variant="danger"
                               loading={revoke.isPending && revoke.variables?.id === k.id}
                               onClick={() => {
-                                if (confirm(`Revoke ${k.name} (${k.prefix}…)? Requests using it fail within a second.`)) revoke.mutate({ tenantId: t.id, id: k.id });
+                                if (confirm(`Revoke ${k.name} (${k.prefix}…)? Requests using it fail within a second.`))
+                                  revoke.mutate({ tenantId: t.id, id: k.id });
                               }}
                             >
                               Revoke
@@ -155,7 +191,9 @@ function Keys() {
                 ))}
               </tbody>
             </Table>
-            {list.data ? <Pagination page={page} pageSize={list.data.pageSize} total={list.data.total} onPage={setPage} /> : null}
+            {list.data ? (
+              <Pagination page={page} pageSize={list.data.pageSize} total={list.data.total} onPage={setPage} />
+            ) : null}
           </>
         )}
       </Card>
@@ -168,7 +206,14 @@ function Keys() {
         />
       </Dialog>
       <Dialog open={revealed !== null} onClose={() => setRevealed(null)} title="Your new key">
-        {revealed ? <SecretReveal secret={revealed.secret} name={revealed.name} proxyUrl={t.proxyUrl} onDone={() => setRevealed(null)} /> : null}
+        {revealed ? (
+          <SecretReveal
+            secret={revealed.secret}
+            name={revealed.name}
+            proxyUrl={t.proxyUrl}
+            onDone={() => setRevealed(null)}
+          />
+        ) : null}
       </Dialog>
     </>
   );

@@ -32,25 +32,44 @@ function Logs() {
   const trpc = useTRPC();
   const facets = useQuery(trpc.logs.facets.queryOptions({ tenantId: t.id }));
   const [range, setRange] = useState<keyof typeof RANGES>("24h");
-  const [f, setF] = useState<{ appId?: string; environment?: string; apiKeyId?: string; routeName?: string; model?: string; status?: "success" | "error" | "rejected"; fallback?: boolean }>({});
+  const [f, setF] = useState<{
+    appId?: string;
+    environment?: string;
+    apiKeyId?: string;
+    routeName?: string;
+    model?: string;
+    status?: "success" | "error" | "rejected";
+    fallback?: boolean;
+  }>({});
   const [open, setOpen] = useState<string | null>(null);
   const window = useMemo(() => {
     const to = new Date();
     return { from: new Date(to.getTime() - RANGES[range] * 86_400_000), to };
   }, [range]);
   const list = useInfiniteQuery(
-    trpc.logs.list.infiniteQueryOptions({ tenantId: t.id, ...window, ...f, limit: 50 }, { getNextPageParam: (p) => p.nextCursor ?? undefined }),
+    trpc.logs.list.infiniteQueryOptions(
+      { tenantId: t.id, ...window, ...f, limit: 50 },
+      { getNextPageParam: (p) => p.nextCursor ?? undefined },
+    ),
   );
   const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
-  const set = (k: keyof typeof f, v: string) => setF((o) => ({ ...o, [k]: v === "" ? undefined : k === "fallback" ? v === "true" : v }));
+  const set = (k: keyof typeof f, v: string) =>
+    setF((o) => ({ ...o, [k]: v === "" ? undefined : k === "fallback" ? v === "true" : v }));
   const keyName = new Map(facets.data?.keys.map((k) => [k.id, `${k.name}`]) ?? []);
 
   return (
     <>
-      <PageHeader title="Requests" description="Every call through the proxy, newest first. Open one to see each attempt, tokens, cost and timings." />
+      <PageHeader
+        title="Requests"
+        description="Every call through the proxy, newest first. Open one to see each attempt, tokens, cost and timings."
+      />
       <Card padded>
         <div className="mb-4 grid grid-cols-2 gap-2 sm:grid-cols-4">
-          <Select aria-label="Time range" value={range} onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}>
+          <Select
+            aria-label="Time range"
+            value={range}
+            onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}
+          >
             {Object.keys(RANGES).map((k) => (
               <option key={k} value={k}>
                 last {k}
@@ -65,7 +84,11 @@ function Logs() {
               </option>
             ))}
           </Select>
-          <Select aria-label="Environment" value={f.environment ?? ""} onChange={(e) => set("environment", e.target.value)}>
+          <Select
+            aria-label="Environment"
+            value={f.environment ?? ""}
+            onChange={(e) => set("environment", e.target.value)}
+          >
             <option value="">all envs</option>
             {facets.data?.environments.map((e) => (
               <option key={e}>{e}</option>
@@ -97,7 +120,11 @@ function Logs() {
             <option value="error">error</option>
             <option value="rejected">rejected</option>
           </Select>
-          <Select aria-label="Fallback" value={f.fallback === undefined ? "" : String(f.fallback)} onChange={(e) => set("fallback", e.target.value)}>
+          <Select
+            aria-label="Fallback"
+            value={f.fallback === undefined ? "" : String(f.fallback)}
+            onChange={(e) => set("fallback", e.target.value)}
+          >
             <option value="">fallback: any</option>
             <option value="true">fell back</option>
             <option value="false">no fallback</option>
@@ -137,7 +164,9 @@ function Logs() {
                       <div className="font-medium">{r.routeName ?? r.requestedModel}</div>
                       <div className="text-xs text-zinc-500">{r.finalModel ?? r.errorCode ?? "—"}</div>
                     </Td>
-                    <Td className="text-xs text-zinc-600">{r.apiKeyId ? keyName.get(r.apiKeyId) ?? r.apiKeyId.slice(0, 8) : "—"}</Td>
+                    <Td className="text-xs text-zinc-600">
+                      {r.apiKeyId ? (keyName.get(r.apiKeyId) ?? r.apiKeyId.slice(0, 8)) : "—"}
+                    </Td>
                     <Td className="text-right tabular-nums">
                       {num(r.inputTokens)} / {num(r.outputTokens)}
                     </Td>
@@ -189,7 +218,10 @@ function LogDetail({ id }: { id: string }) {
     ["Requested → final model", `${r.requestedModel} → ${r.finalModel ?? "—"}`],
     ["Provider", r.provider ?? "—"],
     ["Status", `${r.status} (${r.httpStatus}${r.errorCode ? `, ${r.errorCode}` : ""})`],
-    ["Tokens in / out / cached", `${num(r.inputTokens)} / ${num(r.outputTokens)} / ${num(r.cachedTokens)}${r.tokensEstimated ? " (estimated)" : ""}`],
+    [
+      "Tokens in / out / cached",
+      `${num(r.inputTokens)} / ${num(r.outputTokens)} / ${num(r.cachedTokens)}${r.tokensEstimated ? " (estimated)" : ""}`,
+    ],
     ["Cost", usd(r.costMicros)],
     ["Latency / TTFT", `${ms(r.latencyMs)} / ${ms(r.ttftMs)}`],
     ["Retries · fallback", `${r.retryCount} · ${r.fallbackUsed ? "yes" : "no"}`],
@@ -216,7 +248,8 @@ function LogDetail({ id }: { id: string }) {
                   #{i + 1} {a.model ?? a.target} <span className="text-zinc-500">via {a.provider ?? "?"}</span>
                 </span>
                 <span className="text-zinc-600">
-                  {String(a.status ?? "")} {a.errorCode ?? ""} · {ms(a.latencyMs ?? null)} · {usd(a.costMicros !== undefined ? BigInt(a.costMicros) : null)}
+                  {String(a.status ?? "")} {a.errorCode ?? ""} · {ms(a.latencyMs ?? null)} ·{" "}
+                  {usd(a.costMicros !== undefined ? BigInt(a.costMicros) : null)}
                 </span>
               </li>
             ))}
@@ -225,20 +258,28 @@ function LogDetail({ id }: { id: string }) {
           <p className="text-xs text-zinc-500">No upstream attempt (rejected before routing or served from cache).</p>
         )}
       </div>
-      {r.bodiesHidden ? <p className="text-xs text-zinc-500">Bodies were kept for this request, but your role cannot read them.</p> : null}
+      {r.bodiesHidden ? (
+        <p className="text-xs text-zinc-500">Bodies were kept for this request, but your role cannot read them.</p>
+      ) : null}
       {r.requestBody !== null || r.responseBody !== null ? (
         <div className="grid gap-3 lg:grid-cols-2">
           <div>
             <h3 className="mb-1 text-xs font-medium text-zinc-500">Request body</h3>
-            <pre className="max-h-64 overflow-auto rounded-lg bg-zinc-50 p-2 font-mono text-xs ring-1 ring-zinc-200">{JSON.stringify(r.requestBody, null, 2)}</pre>
+            <pre className="max-h-64 overflow-auto rounded-lg bg-zinc-50 p-2 font-mono text-xs ring-1 ring-zinc-200">
+              {JSON.stringify(r.requestBody, null, 2)}
+            </pre>
           </div>
           <div>
             <h3 className="mb-1 text-xs font-medium text-zinc-500">Response body</h3>
-            <pre className="max-h-64 overflow-auto rounded-lg bg-zinc-50 p-2 font-mono text-xs ring-1 ring-zinc-200">{JSON.stringify(r.responseBody, null, 2)}</pre>
+            <pre className="max-h-64 overflow-auto rounded-lg bg-zinc-50 p-2 font-mono text-xs ring-1 ring-zinc-200">
+              {JSON.stringify(r.responseBody, null, 2)}
+            </pre>
           </div>
         </div>
       ) : !r.bodiesHidden ? (
-        <p className="text-xs text-zinc-500">Bodies are not kept for this tenant (Settings → keep prompt and response bodies).</p>
+        <p className="text-xs text-zinc-500">
+          Bodies are not kept for this tenant (Settings → keep prompt and response bodies).
+        </p>
       ) : null}
     </div>
   );

@@ -40,7 +40,14 @@ function Members() {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [invite, setInvite] = useState<{ token: string; email: string } | null>(null);
   const refresh = () => qc.invalidateQueries(trpc.members.pathFilter());
-  const create = useMutation(trpc.members.invite.mutationOptions({ onSuccess: (r) => { setInvite({ token: r.token, email: r.invitation.email }); return refresh(); } }));
+  const create = useMutation(
+    trpc.members.invite.mutationOptions({
+      onSuccess: (r) => {
+        setInvite({ token: r.token, email: r.invitation.email });
+        return refresh();
+      },
+    }),
+  );
   const changeRole = useMutation(trpc.members.changeRole.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: refresh }));
   const revoke = useMutation(trpc.members.revokeInvitation.mutationOptions({ onSuccess: refresh }));
@@ -73,8 +80,21 @@ function Members() {
                     </Td>
                     <Td>
                       {manage ? (
-                        <Select aria-label={`Role of ${m.user.email}`} className="w-32" value={m.role} onChange={(e) => changeRole.mutate({ tenantId: t.id, membershipId: m.id, role: e.target.value as (typeof ROLES)[number] })}>
-                          {ROLES.map((r) => <option key={r}>{r}</option>)}
+                        <Select
+                          aria-label={`Role of ${m.user.email}`}
+                          className="w-32"
+                          value={m.role}
+                          onChange={(e) =>
+                            changeRole.mutate({
+                              tenantId: t.id,
+                              membershipId: m.id,
+                              role: e.target.value as (typeof ROLES)[number],
+                            })
+                          }
+                        >
+                          {ROLES.map((r) => (
+                            <option key={r}>{r}</option>
+                          ))}
                         </Select>
                       ) : (
                         <Badge>{m.role}</Badge>
@@ -83,7 +103,15 @@ function Members() {
                     <Td className="text-zinc-600">{dateTime(m.createdAt)}</Td>
                     {manage ? (
                       <Td className="text-right">
-                        <Button size="sm" variant="danger" onClick={() => confirm(`Remove ${m.user.email}?`) && remove.mutate({ tenantId: t.id, membershipId: m.id })}>Remove</Button>
+                        <Button
+                          size="sm"
+                          variant="danger"
+                          onClick={() =>
+                            confirm(`Remove ${m.user.email}?`) && remove.mutate({ tenantId: t.id, membershipId: m.id })
+                          }
+                        >
+                          Remove
+                        </Button>
                       </Td>
                     ) : null}
                   </tr>
@@ -98,9 +126,14 @@ function Members() {
                 {list.data.invitations.map((i) => (
                   <li key={i.id} className="flex items-center justify-between py-2">
                     <span>
-                      {i.email} <Badge>{i.role}</Badge> <span className="text-xs text-zinc-500">expires {dateTime(i.expiresAt)}</span>
+                      {i.email} <Badge>{i.role}</Badge>{" "}
+                      <span className="text-xs text-zinc-500">expires {dateTime(i.expiresAt)}</span>
                     </span>
-                    {manage ? <Button size="sm" variant="ghost" onClick={() => revoke.mutate({ tenantId: t.id, id: i.id })}>Revoke</Button> : null}
+                    {manage ? (
+                      <Button size="sm" variant="ghost" onClick={() => revoke.mutate({ tenantId: t.id, id: i.id })}>
+                        Revoke
+                      </Button>
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -114,10 +147,17 @@ function Members() {
                 <div className="space-y-3 text-sm">
                   <p>Send this link to {invite.email}. It is shown once and works for 7 days.</p>
                   <div className="flex items-center gap-2">
-                    <code className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs" data-testid="invite-link">{inviteUrl}</code>
+                    <code
+                      className="min-w-0 flex-1 truncate rounded bg-zinc-100 px-2 py-1 text-xs"
+                      data-testid="invite-link"
+                    >
+                      {inviteUrl}
+                    </code>
                     <CopyButton value={inviteUrl} />
                   </div>
-                  <Button size="sm" variant="secondary" onClick={() => setInvite(null)}>Invite another</Button>
+                  <Button size="sm" variant="secondary" onClick={() => setInvite(null)}>
+                    Invite another
+                  </Button>
                 </div>
               ) : (
                 <form
@@ -135,11 +175,15 @@ function Members() {
                   </Field>
                   <Field label="Role" htmlFor="inv-role">
                     <Select id="inv-role" name="role" defaultValue="viewer">
-                      {ROLES.filter((r) => r !== "owner" || t.role === "owner").map((r) => <option key={r}>{r}</option>)}
+                      {ROLES.filter((r) => r !== "owner" || t.role === "owner").map((r) => (
+                        <option key={r}>{r}</option>
+                      ))}
                     </Select>
                   </Field>
                   <ErrorNote error={create.error} />
-                  <Button type="submit" loading={create.isPending}>Create invitation</Button>
+                  <Button type="submit" loading={create.isPending}>
+                    Create invitation
+                  </Button>
                 </form>
               )}
             </Card>

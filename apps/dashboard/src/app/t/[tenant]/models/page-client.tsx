@@ -29,20 +29,48 @@ function Models() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const list = useQuery(trpc.models.list.queryOptions({ tenantId: t.id }));
-  const providers = useQuery({ ...trpc.providers.list.queryOptions({ tenantId: t.id }), enabled: t.can("providers:read") });
+  const providers = useQuery({
+    ...trpc.providers.list.queryOptions({ tenantId: t.id }),
+    enabled: t.can("providers:read"),
+  });
   const [dialog, setDialog] = useState<"model" | { priceFor: string; name: string } | null>(null);
   const [expanded, setExpanded] = useState<string | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const refresh = () => qc.invalidateQueries(trpc.models.pathFilter());
-  const upsert = useMutation(trpc.models.upsert.mutationOptions({ onSuccess: () => { setDialog(null); return refresh(); } }));
-  const addPrice = useMutation(trpc.models.addPrice.mutationOptions({ onSuccess: () => { setDialog(null); return refresh(); } }));
+  const upsert = useMutation(
+    trpc.models.upsert.mutationOptions({
+      onSuccess: () => {
+        setDialog(null);
+        return refresh();
+      },
+    }),
+  );
+  const addPrice = useMutation(
+    trpc.models.addPrice.mutationOptions({
+      onSuccess: () => {
+        setDialog(null);
+        return refresh();
+      },
+    }),
+  );
   const canWrite = t.can("models:write");
   return (
     <>
       <PageHeader
         title="Models & prices"
         description="Model names routes use, the provider model behind each, and prices per million tokens. Prices are versioned by effective date: old requests keep the price they were made at."
-        actions={canWrite ? <Button onClick={() => { setErrors({}); setDialog("model"); }}>New model</Button> : null}
+        actions={
+          canWrite ? (
+            <Button
+              onClick={() => {
+                setErrors({});
+                setDialog("model");
+              }}
+            >
+              New model
+            </Button>
+          ) : null
+        }
       />
       <Card padded>
         {list.isPending ? (
@@ -69,13 +97,20 @@ function Models() {
                     <Td>
                       <div className="font-medium">{m.name}</div>
                       <div className="text-xs text-zinc-500">
-                        {m.upstreamModel} · {m.kind} {m.capabilities.map((c) => <Badge key={c}>{c}</Badge>)}
+                        {m.upstreamModel} · {m.kind}{" "}
+                        {m.capabilities.map((c) => (
+                          <Badge key={c}>{c}</Badge>
+                        ))}
                       </div>
                     </Td>
                     <Td className="text-zinc-600">{m.providerAccount.name}</Td>
                     <Td className="tabular-nums">{num(m.contextWindow)}</Td>
-                    <Td className="text-right tabular-nums">{m.currentPrice ? perM(m.currentPrice.inputMicrosPerMTok) : <Badge tone="amber">unpriced</Badge>}</Td>
-                    <Td className="text-right tabular-nums">{m.currentPrice ? perM(m.currentPrice.outputMicrosPerMTok) : "—"}</Td>
+                    <Td className="text-right tabular-nums">
+                      {m.currentPrice ? perM(m.currentPrice.inputMicrosPerMTok) : <Badge tone="amber">unpriced</Badge>}
+                    </Td>
+                    <Td className="text-right tabular-nums">
+                      {m.currentPrice ? perM(m.currentPrice.outputMicrosPerMTok) : "—"}
+                    </Td>
                     <Td>
                       <Button size="sm" variant="ghost" onClick={() => setExpanded(expanded === m.id ? null : m.id)}>
                         {m.prices.length} version{m.prices.length === 1 ? "" : "s"}
@@ -83,7 +118,16 @@ function Models() {
                     </Td>
                     {canWrite ? (
                       <Td className="text-right">
-                        <Button size="sm" variant="secondary" onClick={() => { setErrors({}); setDialog({ priceFor: m.id, name: m.name }); }}>New price</Button>
+                        <Button
+                          size="sm"
+                          variant="secondary"
+                          onClick={() => {
+                            setErrors({});
+                            setDialog({ priceFor: m.id, name: m.name });
+                          }}
+                        >
+                          New price
+                        </Button>
                       </Td>
                     ) : null}
                   </tr>
@@ -93,7 +137,8 @@ function Models() {
                         <ul className="text-xs text-zinc-600">
                           {m.prices.map((p) => (
                             <li key={p.id}>
-                              from {new Date(p.effectiveFrom).toLocaleString("en-GB")}: in {perM(p.inputMicrosPerMTok)} · out {perM(p.outputMicrosPerMTok)} · cached {perM(p.cachedInputMicrosPerMTok)}
+                              from {new Date(p.effectiveFrom).toLocaleString("en-GB")}: in {perM(p.inputMicrosPerMTok)}{" "}
+                              · out {perM(p.outputMicrosPerMTok)} · cached {perM(p.cachedInputMicrosPerMTok)}
                               {m.currentPrice?.id === p.id ? " (in force)" : ""}
                             </li>
                           ))}
@@ -113,7 +158,12 @@ function Models() {
           noValidate
           action={(form) => {
             const parsed = modelSchema.safeParse({
-              ...Object.fromEntries(["name", "providerAccountId", "upstreamModel", "kind", "contextWindow", "maxOutputTokens"].map((k) => [k, form.get(k) ?? ""])),
+              ...Object.fromEntries(
+                ["name", "providerAccountId", "upstreamModel", "kind", "contextWindow", "maxOutputTokens"].map((k) => [
+                  k,
+                  form.get(k) ?? "",
+                ]),
+              ),
               capabilities: form.getAll("capabilities"),
             });
             if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
@@ -126,14 +176,21 @@ function Models() {
           </Field>
           <Field label="Provider account" htmlFor="m-prov" error={errors.providerAccountId}>
             <Select id="m-prov" name="providerAccountId">
-              {providers.data?.map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+              {providers.data?.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
             </Select>
           </Field>
           <Field label="Provider model id" htmlFor="m-up" error={errors.upstreamModel}>
             <Input id="m-up" name="upstreamModel" placeholder="gpt-4o-mini" />
           </Field>
           <Field label="Kind" htmlFor="m-kind">
-            <Select id="m-kind" name="kind"><option>chat</option><option>embedding</option></Select>
+            <Select id="m-kind" name="kind">
+              <option>chat</option>
+              <option>embedding</option>
+            </Select>
           </Field>
           <Field label="Context window" htmlFor="m-ctx" error={errors.contextWindow}>
             <Input id="m-ctx" name="contextWindow" defaultValue="128000" inputMode="numeric" />
@@ -145,30 +202,56 @@ function Models() {
             <legend className="mb-1 text-xs font-medium text-zinc-700">Capabilities</legend>
             <div className="flex flex-wrap gap-2">
               {MODEL_CAPABILITIES.map((c) => (
-                <label key={c} className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200">
+                <label
+                  key={c}
+                  className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200"
+                >
                   <input type="checkbox" name="capabilities" value={c} /> {c}
                 </label>
               ))}
             </div>
           </fieldset>
-          <div className="sm:col-span-2"><ErrorNote error={upsert.error} /></div>
-          <div className="flex justify-end sm:col-span-2"><Button type="submit" loading={upsert.isPending}>Create model</Button></div>
+          <div className="sm:col-span-2">
+            <ErrorNote error={upsert.error} />
+          </div>
+          <div className="flex justify-end sm:col-span-2">
+            <Button type="submit" loading={upsert.isPending}>
+              Create model
+            </Button>
+          </div>
         </form>
       </Dialog>
-      <Dialog open={typeof dialog === "object" && dialog !== null} onClose={() => setDialog(null)} title={`New price for ${typeof dialog === "object" && dialog ? dialog.name : ""}`}>
+      <Dialog
+        open={typeof dialog === "object" && dialog !== null}
+        onClose={() => setDialog(null)}
+        title={`New price for ${typeof dialog === "object" && dialog ? dialog.name : ""}`}
+      >
         <form
           className="grid gap-4 sm:grid-cols-2"
           noValidate
           action={(form) => {
             if (typeof dialog !== "object" || !dialog) return;
-            const parsed = priceSchema.safeParse({ modelId: dialog.priceFor, ...Object.fromEntries(["effectiveFrom", "inputPerMTok", "outputPerMTok", "cachedInputPerMTok"].map((k) => [k, form.get(k) ?? ""])) });
+            const parsed = priceSchema.safeParse({
+              modelId: dialog.priceFor,
+              ...Object.fromEntries(
+                ["effectiveFrom", "inputPerMTok", "outputPerMTok", "cachedInputPerMTok"].map((k) => [
+                  k,
+                  form.get(k) ?? "",
+                ]),
+              ),
+            });
             if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
             setErrors({});
             addPrice.mutate({ tenantId: t.id, ...parsed.data });
           }}
         >
           <Field label="Effective from" htmlFor="pr-from" error={errors.effectiveFrom} className="sm:col-span-2">
-            <Input id="pr-from" name="effectiveFrom" type="datetime-local" defaultValue={new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16)} />
+            <Input
+              id="pr-from"
+              name="effectiveFrom"
+              type="datetime-local"
+              defaultValue={new Date(Date.now() - new Date().getTimezoneOffset() * 60000).toISOString().slice(0, 16)}
+            />
           </Field>
           <Field label="Input $ / MTok" htmlFor="pr-in" error={errors.inputPerMTok}>
             <Input id="pr-in" name="inputPerMTok" inputMode="decimal" />
@@ -179,8 +262,14 @@ function Models() {
           <Field label="Cached input $ / MTok" htmlFor="pr-c" error={errors.cachedInputPerMTok}>
             <Input id="pr-c" name="cachedInputPerMTok" defaultValue="0" inputMode="decimal" />
           </Field>
-          <div className="sm:col-span-2"><ErrorNote error={addPrice.error} /></div>
-          <div className="flex justify-end sm:col-span-2"><Button type="submit" loading={addPrice.isPending}>Add price</Button></div>
+          <div className="sm:col-span-2">
+            <ErrorNote error={addPrice.error} />
+          </div>
+          <div className="flex justify-end sm:col-span-2">
+            <Button type="submit" loading={addPrice.isPending}>
+              Add price
+            </Button>
+          </div>
         </form>
       </Dialog>
     </>

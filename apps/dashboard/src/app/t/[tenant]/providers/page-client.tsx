@@ -14,7 +14,14 @@ import { dateTime } from "~/lib/format.ts";
 import { PROVIDER_KINDS, providerSchema } from "~/lib/schemas/catalog.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
-type Row = { id: string; name: string; kind: (typeof PROVIDER_KINDS)[number]; baseUrl: string | null; authStyle: string; apiVersion: string | null };
+type Row = {
+  id: string;
+  name: string;
+  kind: (typeof PROVIDER_KINDS)[number];
+  baseUrl: string | null;
+  authStyle: string;
+  apiVersion: string | null;
+};
 
 export function ProvidersPageClient() {
   return (
@@ -31,7 +38,14 @@ function Providers() {
   const list = useQuery(trpc.providers.list.queryOptions({ tenantId: t.id }));
   const [editing, setEditing] = useState<Row | "new" | null>(null);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const upsert = useMutation(trpc.providers.upsert.mutationOptions({ onSuccess: () => { setEditing(null); return qc.invalidateQueries(trpc.providers.pathFilter()); } }));
+  const upsert = useMutation(
+    trpc.providers.upsert.mutationOptions({
+      onSuccess: () => {
+        setEditing(null);
+        return qc.invalidateQueries(trpc.providers.pathFilter());
+      },
+    }),
+  );
   const canWrite = t.can("providers:write");
   const row = editing && editing !== "new" ? editing : null;
   return (
@@ -39,13 +53,26 @@ function Providers() {
       <PageHeader
         title="Provider accounts"
         description="Where the gateway sends calls. Credentials are encrypted at rest (AES-256-GCM) and write-only: nobody can read them back here."
-        actions={canWrite ? <Button onClick={() => { setErrors({}); setEditing("new"); }}>New account</Button> : null}
+        actions={
+          canWrite ? (
+            <Button
+              onClick={() => {
+                setErrors({});
+                setEditing("new");
+              }}
+            >
+              New account
+            </Button>
+          ) : null
+        }
       />
       <Card padded>
         {list.isPending ? (
           <LoadingRows />
         ) : !list.data?.length ? (
-          <EmptyState title="No provider accounts">Add an OpenAI, Anthropic, Gemini or OpenAI-compatible account.</EmptyState>
+          <EmptyState title="No provider accounts">
+            Add an OpenAI, Anthropic, Gemini or OpenAI-compatible account.
+          </EmptyState>
         ) : (
           <Table>
             <thead>
@@ -63,14 +90,31 @@ function Providers() {
               {list.data.map((p) => (
                 <tr key={p.id}>
                   <Td className="font-medium">{p.name}</Td>
-                  <Td><Badge>{p.kind}</Badge></Td>
+                  <Td>
+                    <Badge>{p.kind}</Badge>
+                  </Td>
                   <Td className="max-w-56 truncate text-xs text-zinc-600">{p.baseUrl ?? "default"}</Td>
-                  <Td>{p.hasCredential ? <Badge tone="green">{p.credentialsEnv ? `from $${p.credentialsEnv}` : "set"}</Badge> : <Badge tone="amber">missing</Badge>}</Td>
+                  <Td>
+                    {p.hasCredential ? (
+                      <Badge tone="green">{p.credentialsEnv ? `from $${p.credentialsEnv}` : "set"}</Badge>
+                    ) : (
+                      <Badge tone="amber">missing</Badge>
+                    )}
+                  </Td>
                   <Td>{p._count.models}</Td>
                   <Td className="text-zinc-600">{dateTime(p.updatedAt)}</Td>
                   {canWrite ? (
                     <Td className="text-right">
-                      <Button size="sm" variant="secondary" onClick={() => { setErrors({}); setEditing(p); }}>Edit</Button>
+                      <Button
+                        size="sm"
+                        variant="secondary"
+                        onClick={() => {
+                          setErrors({});
+                          setEditing(p);
+                        }}
+                      >
+                        Edit
+                      </Button>
                     </Td>
                   ) : null}
                 </tr>
@@ -79,13 +123,21 @@ function Providers() {
           </Table>
         )}
       </Card>
-      <Dialog open={editing !== null} onClose={() => setEditing(null)} title={row ? `Edit ${row.name}` : "New provider account"}>
+      <Dialog
+        open={editing !== null}
+        onClose={() => setEditing(null)}
+        title={row ? `Edit ${row.name}` : "New provider account"}
+      >
         <form
           key={row?.id ?? "new"}
           className="grid gap-4 sm:grid-cols-2"
           noValidate
           action={(form) => {
-            const parsed = providerSchema.safeParse(Object.fromEntries(["name", "kind", "baseUrl", "authStyle", "apiVersion", "credential"].map((k) => [k, form.get(k) ?? ""])));
+            const parsed = providerSchema.safeParse(
+              Object.fromEntries(
+                ["name", "kind", "baseUrl", "authStyle", "apiVersion", "credential"].map((k) => [k, form.get(k) ?? ""]),
+              ),
+            );
             if (!parsed.success) return setErrors(fieldErrors(parsed.error.issues));
             setErrors({});
             upsert.mutate({ tenantId: t.id, ...parsed.data, ...(row ? { id: row.id } : {}) });
@@ -96,11 +148,24 @@ function Providers() {
           </Field>
           <Field label="Kind" htmlFor="p-kind">
             <Select id="p-kind" name="kind" defaultValue={row?.kind ?? "openai"}>
-              {PROVIDER_KINDS.map((k) => <option key={k}>{k}</option>)}
+              {PROVIDER_KINDS.map((k) => (
+                <option key={k}>{k}</option>
+              ))}
             </Select>
           </Field>
-          <Field label="Base URL" htmlFor="p-url" error={errors.baseUrl} hint="Required for OpenAI-compatible (Azure, vLLM, Ollama…)" className="sm:col-span-2">
-            <Input id="p-url" name="baseUrl" defaultValue={row?.baseUrl ?? ""} placeholder="https://api.example.com/v1" />
+          <Field
+            label="Base URL"
+            htmlFor="p-url"
+            error={errors.baseUrl}
+            hint="Required for OpenAI-compatible (Azure, vLLM, Ollama…)"
+            className="sm:col-span-2"
+          >
+            <Input
+              id="p-url"
+              name="baseUrl"
+              defaultValue={row?.baseUrl ?? ""}
+              placeholder="https://api.example.com/v1"
+            />
           </Field>
           <Field label="Auth style" htmlFor="p-auth">
             <Select id="p-auth" name="authStyle" defaultValue={row?.authStyle ?? "bearer"}>
@@ -111,12 +176,22 @@ function Providers() {
           <Field label="API version" htmlFor="p-ver" error={errors.apiVersion}>
             <Input id="p-ver" name="apiVersion" defaultValue={row?.apiVersion ?? ""} />
           </Field>
-          <Field label="API key" htmlFor="p-cred" error={errors.credential} hint={row ? "Leave empty to keep the stored key." : "Stored encrypted; never shown again."} className="sm:col-span-2">
+          <Field
+            label="API key"
+            htmlFor="p-cred"
+            error={errors.credential}
+            hint={row ? "Leave empty to keep the stored key." : "Stored encrypted; never shown again."}
+            className="sm:col-span-2"
+          >
             <Input id="p-cred" name="credential" type="password" autoComplete="off" />
           </Field>
-          <div className="sm:col-span-2"><ErrorNote error={upsert.error} /></div>
+          <div className="sm:col-span-2">
+            <ErrorNote error={upsert.error} />
+          </div>
           <div className="flex justify-end sm:col-span-2">
-            <Button type="submit" loading={upsert.isPending}>Save</Button>
+            <Button type="submit" loading={upsert.isPending}>
+              Save
+            </Button>
           </div>
         </form>
       </Dialog>

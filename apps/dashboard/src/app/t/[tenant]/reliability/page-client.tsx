@@ -32,14 +32,23 @@ function Reliability() {
     return { from: new Date(to.getTime() - RANGES[range] * 86_400_000), to };
   }, [range]);
   const q = useQuery(trpc.costs.reliability.queryOptions({ tenantId: t.id, ...r }));
-  const fmtT = (s: string) => new Date(s).toLocaleString("en-GB", range === "24h" ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" });
+  const fmtT = (s: string) =>
+    new Date(s).toLocaleString(
+      "en-GB",
+      range === "24h" ? { hour: "2-digit", minute: "2-digit" } : { day: "numeric", month: "short" },
+    );
   return (
     <>
       <PageHeader
         title="Reliability"
         description="Latency percentiles by route from merged histograms, and how often requests fell back or failed."
         actions={
-          <Select aria-label="Range" className="w-24" value={range} onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}>
+          <Select
+            aria-label="Range"
+            className="w-24"
+            value={range}
+            onChange={(e) => setRange(e.target.value as keyof typeof RANGES)}
+          >
             {Object.keys(RANGES).map((k) => (
               <option key={k}>{k}</option>
             ))}

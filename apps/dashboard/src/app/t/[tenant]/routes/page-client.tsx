@@ -34,14 +34,27 @@ function Routes() {
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState("");
   const [nameError, setNameError] = useState<string>();
-  const create = useMutation(trpc.routes.create.mutationOptions({ onSuccess: () => { setCreating(false); return qc.invalidateQueries(trpc.routes.pathFilter()); } }));
+  const create = useMutation(
+    trpc.routes.create.mutationOptions({
+      onSuccess: () => {
+        setCreating(false);
+        return qc.invalidateQueries(trpc.routes.pathFilter());
+      },
+    }),
+  );
   const modelNames = models.data?.map((m) => m.name) ?? [];
   return (
     <>
       <PageHeader
         title="Routes"
         description="Stable names applications call. Each route picks targets in order, with a risk level that decides what happens when one fails."
-        actions={t.can("routes:write") ? <Button onClick={() => setCreating(true)} disabled={!modelNames.length}>New route</Button> : null}
+        actions={
+          t.can("routes:write") ? (
+            <Button onClick={() => setCreating(true)} disabled={!modelNames.length}>
+              New route
+            </Button>
+          ) : null
+        }
       />
       <Card padded>
         {routes.isPending ? (
@@ -81,10 +94,28 @@ function Routes() {
       <Dialog open={creating} onClose={() => setCreating(false)} title="New route" wide>
         <div className="space-y-4">
           <Field label="Name" htmlFor="route-name" error={nameError} hint="What applications put in `model`.">
-            <Input id="route-name" value={name} onChange={(e) => setName(e.target.value)} placeholder="support-summary" />
+            <Input
+              id="route-name"
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              placeholder="support-summary"
+            />
           </Field>
           <RouteEditor
-            initial={{ riskLevel: "low", targets: [{ model: modelNames[0] ?? "" }], upgradeRules: [], retryLimit: 1, totalTimeoutMs: 60000, ttftTimeoutMs: 15000, maxInputTokens: null, maxOutputTokens: null, validator: null, cacheTtlSeconds: 0, semanticCache: null, guardrails: null }}
+            initial={{
+              riskLevel: "low",
+              targets: [{ model: modelNames[0] ?? "" }],
+              upgradeRules: [],
+              retryLimit: 1,
+              totalTimeoutMs: 60000,
+              ttftTimeoutMs: 15000,
+              maxInputTokens: null,
+              maxOutputTokens: null,
+              validator: null,
+              cacheTtlSeconds: 0,
+              semanticCache: null,
+              guardrails: null,
+            }}
             models={modelNames}
             saving={create.isPending}
             error={create.error}

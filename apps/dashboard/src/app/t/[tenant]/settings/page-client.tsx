@@ -26,14 +26,24 @@ function Settings() {
   const tenant = useQuery(trpc.tenant.get.queryOptions({ tenantId: t.id }));
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
-  const update = useMutation(trpc.tenant.update.mutationOptions({ onSuccess: () => { setSaved(true); return qc.invalidateQueries(trpc.tenant.pathFilter()); } }));
+  const update = useMutation(
+    trpc.tenant.update.mutationOptions({
+      onSuccess: () => {
+        setSaved(true);
+        return qc.invalidateQueries(trpc.tenant.pathFilter());
+      },
+    }),
+  );
   const canWrite = t.can("tenant:update");
   if (tenant.isPending) return <LoadingRows />;
   if (tenant.error) return <ErrorNote error={tenant.error} />;
   const d = tenant.data;
   return (
     <>
-      <PageHeader title="Settings" description={`Tenant ${d.slug}. How the gateway treats this tenant's data and what it does when Redis is unreachable.`} />
+      <PageHeader
+        title="Settings"
+        description={`Tenant ${d.slug}. How the gateway treats this tenant's data and what it does when Redis is unreachable.`}
+      />
       <Card>
         <form
           className="grid max-w-2xl gap-4 sm:grid-cols-2"
@@ -58,7 +68,12 @@ function Settings() {
             <Field label="Name" htmlFor="s-name" error={errors.name}>
               <Input id="s-name" name="name" defaultValue={d.name} />
             </Field>
-            <Field label="Time zone" htmlFor="s-tz" error={errors.timeZone} hint="Budget days, weeks and months follow it.">
+            <Field
+              label="Time zone"
+              htmlFor="s-tz"
+              error={errors.timeZone}
+              hint="Budget days, weeks and months follow it."
+            >
               <Input id="s-tz" name="timeZone" defaultValue={d.timeZone} />
             </Field>
             <Field label="Request log retention (days)" htmlFor="s-ret" error={errors.retentionDays}>
@@ -80,16 +95,23 @@ function Settings() {
               </Select>
             </Field>
             <label className="flex items-center gap-2 text-sm sm:col-span-2">
-              <input type="checkbox" name="logBodies" defaultChecked={d.logBodies} /> Keep prompt and response bodies on request logs
+              <input type="checkbox" name="logBodies" defaultChecked={d.logBodies} /> Keep prompt and response bodies on
+              request logs
             </label>
           </fieldset>
           <div className="sm:col-span-2">
             <ErrorNote error={update.error} />
-            {saved ? <p className="text-sm text-emerald-700" role="status">Saved.</p> : null}
+            {saved ? (
+              <p className="text-sm text-emerald-700" role="status">
+                Saved.
+              </p>
+            ) : null}
           </div>
           {canWrite ? (
             <div className="sm:col-span-2">
-              <Button type="submit" loading={update.isPending}>Save settings</Button>
+              <Button type="submit" loading={update.isPending}>
+                Save settings
+              </Button>
             </div>
           ) : (
             <p className="text-xs text-zinc-500 sm:col-span-2">Read-only for your role.</p>

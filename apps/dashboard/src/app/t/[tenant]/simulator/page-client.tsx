@@ -12,7 +12,15 @@ import { Badge, EmptyState, ErrorNote } from "~/components/ui/states.tsx";
 import { num, usd } from "~/lib/format.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
-const EXAMPLE = JSON.stringify({ model: "support-summary", messages: [{ role: "user", content: "Summarise this ticket: the customer cannot log in since Tuesday." }], max_tokens: 300 }, null, 2);
+const EXAMPLE = JSON.stringify(
+  {
+    model: "support-summary",
+    messages: [{ role: "user", content: "Summarise this ticket: the customer cannot log in since Tuesday." }],
+    max_tokens: 300,
+  },
+  null,
+  2,
+);
 
 export function SimulatorPageClient() {
   return (
@@ -36,7 +44,10 @@ function Simulator() {
 
   return (
     <>
-      <PageHeader title="Policy simulator" description="Pick a key, paste a request: see what the gateway would decide, using the proxy's own policy functions. No provider is called." />
+      <PageHeader
+        title="Policy simulator"
+        description="Pick a key, paste a request: see what the gateway would decide, using the proxy's own policy functions. No provider is called."
+      />
       <div className="grid gap-6 lg:grid-cols-2">
         <Card title="Request">
           <div className="space-y-4">
@@ -62,7 +73,19 @@ function Simulator() {
             </div>
             <ErrorNote error={run.error} />
             <div className="flex justify-end">
-              <Button loading={run.isPending} disabled={!keyId} onClick={() => run.mutate({ tenantId: t.id, apiKeyId: keyId, request, userTier: userTier || undefined, workflow: workflow || undefined })}>
+              <Button
+                loading={run.isPending}
+                disabled={!keyId}
+                onClick={() =>
+                  run.mutate({
+                    tenantId: t.id,
+                    apiKeyId: keyId,
+                    request,
+                    userTier: userTier || undefined,
+                    workflow: workflow || undefined,
+                  })
+                }
+              >
                 Simulate
               </Button>
             </div>
@@ -70,13 +93,13 @@ function Simulator() {
         </Card>
         <Card title="Decision">
           {!r ? (
-            <EmptyState title="Nothing simulated yet">Results show the route, its targets in order, limits, the budget decision and the estimated cost.</EmptyState>
+            <EmptyState title="Nothing simulated yet">
+              Results show the route, its targets in order, limits, the budget decision and the estimated cost.
+            </EmptyState>
           ) : (
             <div className="space-y-5 text-sm" data-testid="sim-result">
               <div className="flex flex-wrap items-center gap-2">
-                {r.decision.kind === "allowed" ? (
-                  <Badge tone="green">would be allowed</Badge>
-                ) : null}
+                {r.decision.kind === "allowed" ? <Badge tone="green">would be allowed</Badge> : null}
                 {r.decision.kind === "allowed" && "downgradedTo" in r.decision && r.decision.downgradedTo ? (
                   <Badge tone="amber">downgraded to {r.decision.downgradedTo} (budget spent)</Badge>
                 ) : r.decision.kind === "allowed" ? null : (
@@ -97,8 +120,12 @@ function Simulator() {
                   <h3 className="text-xs font-medium text-zinc-500">Route</h3>
                   <p>
                     <strong>{r.route.name}</strong> v{r.route.version}
-                    {"retryLimit" in r && r.retryLimit !== null ? ` · ${r.retryLimit} retr${r.retryLimit === 1 ? "y" : "ies"} per target` : ""}
-                    {"upgradedBy" in r && r.upgradedBy !== null ? ` · upgrade rule #${(r.upgradedBy ?? 0) + 1} applied` : ""}
+                    {"retryLimit" in r && r.retryLimit !== null
+                      ? ` · ${r.retryLimit} retr${r.retryLimit === 1 ? "y" : "ies"} per target`
+                      : ""}
+                    {"upgradedBy" in r && r.upgradedBy !== null
+                      ? ` · upgrade rule #${(r.upgradedBy ?? 0) + 1} applied`
+                      : ""}
                   </p>
                 </div>
               ) : null}
@@ -111,7 +138,9 @@ function Simulator() {
                         <span>
                           {x.tier === 0 ? "primary" : `fallback ${x.tier}`}: <strong>{x.model}</strong>
                         </span>
-                        <span className="text-xs text-zinc-500">worst case {x.worstCaseMicros !== null ? usd(x.worstCaseMicros) : "unpriced"}</span>
+                        <span className="text-xs text-zinc-500">
+                          worst case {x.worstCaseMicros !== null ? usd(x.worstCaseMicros) : "unpriced"}
+                        </span>
                       </li>
                     ))}
                   </ol>
@@ -142,7 +171,8 @@ function Simulator() {
                     <ul className="text-xs text-zinc-700">
                       {r.budgets.map((b) => (
                         <li key={b.id}>
-                          {b.name} ({b.scope}, {b.period}): {usd(b.spentMicros)} of {usd(b.limitMicros)} · on overspend {b.action}
+                          {b.name} ({b.scope}, {b.period}): {usd(b.spentMicros)} of {usd(b.limitMicros)} · on overspend{" "}
+                          {b.action}
                         </li>
                       ))}
                     </ul>

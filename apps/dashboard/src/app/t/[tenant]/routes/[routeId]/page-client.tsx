@@ -32,8 +32,23 @@ function RouteDetail({ routeId }: { routeId: string }) {
   const [diffOf, setDiffOf] = useState<number | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
   const refresh = () => qc.invalidateQueries(trpc.routes.pathFilter());
-  const save = useMutation(trpc.routes.saveVersion.mutationOptions({ onSuccess: async (r) => { setSaved(r.version); await refresh(); } }));
-  const restore = useMutation(trpc.routes.restore.mutationOptions({ onSuccess: async (r) => { setSaved(r.version); setDiffOf(null); await refresh(); } }));
+  const save = useMutation(
+    trpc.routes.saveVersion.mutationOptions({
+      onSuccess: async (r) => {
+        setSaved(r.version);
+        await refresh();
+      },
+    }),
+  );
+  const restore = useMutation(
+    trpc.routes.restore.mutationOptions({
+      onSuccess: async (r) => {
+        setSaved(r.version);
+        setDiffOf(null);
+        await refresh();
+      },
+    }),
+  );
 
   if (route.isPending) return <LoadingRows rows={8} />;
   if (route.error) return <ErrorNote error={route.error} />;
@@ -46,7 +61,9 @@ function RouteDetail({ routeId }: { routeId: string }) {
     <>
       <PageHeader
         title={r.name}
-        description={r.description ?? "Applications call this name; the targets behind it can change without touching their code."}
+        description={
+          r.description ?? "Applications call this name; the targets behind it can change without touching their code."
+        }
         actions={
           <Link href={`${t.base}/routes`} className="text-sm text-zinc-500 hover:text-zinc-900">
             ← All routes
@@ -54,12 +71,19 @@ function RouteDetail({ routeId }: { routeId: string }) {
         }
       />
       {saved ? (
-        <div className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status" data-testid="route-saved">
+        <div
+          className="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-800"
+          role="status"
+          data-testid="route-saved"
+        >
           Saved as version {saved}. Running proxies reload it within a second.
         </div>
       ) : null}
       <div className="grid gap-6 xl:grid-cols-[1fr_320px]">
-        <Card title={`Version ${r.currentVersion} (current)`} description={canWrite ? "Every save is a new version; nothing is overwritten." : "Read-only for your role."}>
+        <Card
+          title={`Version ${r.currentVersion} (current)`}
+          description={canWrite ? "Every save is a new version; nothing is overwritten." : "Read-only for your role."}
+        >
           {current ? (
             <RouteEditor
               key={r.currentVersion}
@@ -68,7 +92,15 @@ function RouteDetail({ routeId }: { routeId: string }) {
               disabled={!canWrite}
               saving={save.isPending}
               error={save.error}
-              onSave={(spec, note) => save.mutate({ tenantId: t.id, routeId: r.id, baseVersion: r.currentVersion, spec, note: note || undefined })}
+              onSave={(spec, note) =>
+                save.mutate({
+                  tenantId: t.id,
+                  routeId: r.id,
+                  baseVersion: r.currentVersion,
+                  spec,
+                  note: note || undefined,
+                })
+              }
             />
           ) : null}
         </Card>
@@ -96,14 +128,22 @@ function RouteDetail({ routeId }: { routeId: string }) {
           </ol>
         </Card>
       </div>
-      <Dialog open={diffOf !== null} onClose={() => setDiffOf(null)} title={`v${diffOf ?? ""} → v${r.currentVersion} (current)`} wide>
+      <Dialog
+        open={diffOf !== null}
+        onClose={() => setDiffOf(null)}
+        title={`v${diffOf ?? ""} → v${r.currentVersion} (current)`}
+        wide
+      >
         {compared && current ? (
           <div className="space-y-4">
             <SpecDiff before={compared.spec} after={current.spec} />
             <ErrorNote error={restore.error} />
             {canWrite ? (
               <div className="flex justify-end">
-                <Button loading={restore.isPending} onClick={() => restore.mutate({ tenantId: t.id, routeId: r.id, version: compared.version })}>
+                <Button
+                  loading={restore.isPending}
+                  onClick={() => restore.mutate({ tenantId: t.id, routeId: r.id, version: compared.version })}
+                >
                   Restore v{compared.version} as a new version
                 </Button>
               </div>
