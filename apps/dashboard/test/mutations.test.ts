@@ -68,6 +68,21 @@ describe("keys", () => {
     expect(text).not.toContain(row.hash);
   });
 
+  it("refuses a scope naming routes or models the tenant does not have, and creates nothing", async () => {
+    const c = callerFor(f.users.platform.id);
+    await expect(
+      c.keys.create({
+        tenantId: f.tenant.id,
+        name: "bad scope",
+        appId: f.app.id,
+        environmentId: f.env.id,
+        allowedRoutes: ["support-summary", "ghost"],
+        allowedModels: ["fast", "phantom"],
+      }),
+    ).rejects.toThrow("unknown route ghost, model phantom");
+    expect(await db.apiKey.count({ where: { tenantId: f.tenant.id, name: "bad scope" } })).toBe(0);
+  });
+
   it("rotates: a new secret with the same scope, the old key revoked and its budget moved", async () => {
     const c = callerFor(f.users.admin.id);
     const first = await c.keys.create({

@@ -14,6 +14,7 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: { secret: string; 
   const qc = useQueryClient();
   const apps = useQuery(trpc.apps.list.queryOptions({ tenantId: t.id }));
   const routes = useQuery(trpc.routes.list.queryOptions({ tenantId: t.id }));
+  const models = useQuery(trpc.models.list.queryOptions({ tenantId: t.id }));
   const [appId, setAppId] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const create = useMutation(
@@ -32,7 +33,7 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: { secret: string; 
       appId: form.get("appId"),
       environmentId: form.get("environmentId"),
       allowedRoutes: form.getAll("allowedRoutes").map(String),
-      allowedModels: [],
+      allowedModels: form.getAll("allowedModels").map(String),
       rpm: form.get("rpm"),
       tpm: form.get("tpm"),
       expiresInDays: form.get("expiresInDays"),
@@ -87,6 +88,21 @@ export function CreateKeyForm({ onCreated }: { onCreated: (k: { secret: string; 
             </label>
           ))}
           {routes.data?.length === 0 ? <span className="text-xs text-zinc-500">No routes yet.</span> : null}
+        </div>
+      </fieldset>
+      <fieldset className="sm:col-span-2">
+        <legend className="mb-1 text-xs font-medium text-zinc-700">
+          Models it may call directly (none ticked = routes only)
+        </legend>
+        <div className="flex flex-wrap gap-2">
+          {models.data?.map((m) => (
+            <label
+              key={m.id}
+              className="inline-flex items-center gap-1.5 rounded-lg px-2 py-1 text-sm ring-1 ring-zinc-200"
+            >
+              <input type="checkbox" name="allowedModels" value={m.name} /> {m.name}
+            </label>
+          ))}
         </div>
       </fieldset>
       <Field label="Requests per minute" htmlFor="key-rpm" error={errors.rpm} hint="Empty = no key limit">

@@ -88,6 +88,21 @@ export const keysRouter = createTRPCRouter({
       });
       if (taken)
         throw new TRPCError({ code: "CONFLICT", message: `a key named "${input.name}" exists in ${env.name}` });
+      const [knownRoutes, knownModels] = await Promise.all([
+        ctx.db.route.findMany({
+          where: { tenantId: ctx.tenantId, name: { in: input.allowedRoutes } },
+          select: { name: true },
+        }),
+        ctx.db.model.findMany({
+          where: { tenantId: ctx.tenantId, name: { in: input.allowedModels } },
+          select: { name: true },
+        }),
+      ]);
+      const unknown = [
+        ...input.allowedRoutes.filter((r) => !knownRoutes.some((k) => k.name === r)).map((r) => `route ${r}`),
+        ...input.allowedModels.filter((m) => !knownModels.some((k) => k.name === m)).map((m) => `model ${m}`),
+      ];
+      if (unknown.length) throw new TRPCError({ code: "BAD_REQUEST", message: `unknown ${unknown.join(", ")}` });
       const { secret, prefix, hash } = generateApiKey();
       const key = await ctx.db.$transaction(async (tx) => {
         const row = await tx.apiKey.create({
