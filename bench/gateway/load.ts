@@ -32,15 +32,22 @@ export interface Target {
   body: string;
 }
 
+/** The first failed answer of a run, so a table full of errors says why. */
+export let firstFailure: string | null = null;
+
 async function once(pool: Pool, t: Target): Promise<{ ms: number; ok: boolean; ttfbMs: number }> {
   const start = process.hrtime.bigint();
   const res = await pool.request({ method: "POST", path: t.path, headers: t.headers, body: t.body });
   let ttfb = -1;
-  for await (const _chunk of res.body) {
+  const failed = res.statusCode !== 200;
+  const kept: Buffer[] = [];
+  for await (const chunk of res.body) {
     if (ttfb < 0) ttfb = Number(process.hrtime.bigint() - start) / 1e6;
+    if (failed && firstFailure === null) kept.push(chunk as Buffer);
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  return { ms, ok: res.statusCode === 200, ttfbMs: ttfb < 0 ? ms : ttfb };
+  if (failed && firstFailure === null) firstFailure = `HTTP ${res.statusCode} ${Buffer.concat(kept).toString().slice(0, 300)}`;
+  return { ms, ok: !failed, ttfbMs: ttfb < 0 ? ms : ttfb };
 }
 
 /** Concurrency 1: one request after another. */

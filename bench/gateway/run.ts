@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { applyMigrations, createPrisma, generateApiKey, encryptSecret } from "@gateway/db";
 import { ensureServices } from "../../scripts/services.mjs";
-import { fixedRate, sequential, type Target } from "./load.ts";
+import { firstFailure, fixedRate, sequential, type Target } from "./load.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const quick = process.argv.includes("--quick");
@@ -189,6 +189,7 @@ async function main() {
   console.log(`proxy CPU per request (µs)                              ${cpuPerReqUs.toFixed(0)}`);
   console.log(`proxy peak RSS (MB)                                     ${peakRssMb.toFixed(1)}`);
   console.log(`errors: gateway non-2xx ${tGw.non2xx}, c=1 ${c1Gw.latency.errors}, 1k/s ${rGw.latency.errors}, stream ${sGw.ttfb.errors}\n`);
+  if (firstFailure) console.log(`first failed answer: ${firstFailure}\n`);
   for (const [name, ok, value] of targets) console.log(`${ok ? "PASS" : "MISS"}  ${name}: ${value}`);
 
   mkdirSync(path.join(root, "bench", "results"), { recursive: true });

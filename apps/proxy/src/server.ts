@@ -189,6 +189,27 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   });
+  // Requests node's HTTP parser refuses before our handler runs (headers over 16 KiB, malformed request
+  // lines) still get an answer in OpenAI's error shape instead of a bare status line.
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+    const status = tooLarge ? 431 : 400;
+    const body = JSON.stringify({
+      error: {
+        message: tooLarge ? "request headers are larger than the server accepts (16 KiB)" : "malformed HTTP request",
+        type: "invalid_request_error",
+        param: tooLarge ? "headers" : null,
+        code: "invalid_request_error",
+      },
+    });
+    socket.end(
+      `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -288,7 +309,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       if (finished) return;
       finished = true;
       const endedAt = Date.now();
-      logs.enqueue(toLogRow(record, endedAt));
+      if (!record.badInput) logs.enqueue(toLogRow(record, endedAt));
       const routeLabel = record.routeName ?? record.requestedModel;
       metrics.requests.inc({ endpoint, route: routeLabel, status: String(record.httpStatus) });
       metrics.latency.observe({ endpoint, route: routeLabel }, (endedAt - record.startedAt) / 1000);
@@ -313,6 +334,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         record.status = record.attempts.length === 0 ? "rejected" : "error";
         record.errorCode = g?.code ?? "internal_error";
         record.httpStatus = g?.httpStatus ?? 500;
+        record.badInput = g?.code === "invalid_request_error" && record.attempts.length === 0;
         if (err && typeof err === "object" && "findings" in err && Array.isArray(err.findings)) record.guardrailFindings = err.findings;
         sendError(res, err, shape, base);
       } else if (!res.writableEnded) {

@@ -113,6 +113,16 @@ export const REQUEST_LOG_COLUMNS: ReadonlyArray<readonly [keyof RequestLogRow, s
 ];
 
 /** A row's values in column order, as node-postgres parameters. */
+// Postgres text and jsonb cannot hold U+0000, and jsonb refuses the escape of a lone UTF-16 surrogate
+// (which JSON.stringify emits for text cut mid-emoji). A client may send either in any string (model name,
+// message content, metadata), and one would get the whole row refused, so both become U+FFFD here.
+const NUL = /\u0000/g;
+function withoutNul(_key: string, v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const whole = v.isWellFormed() ? v : v.toWellFormed();
+  return whole.includes("\u0000") ? whole.replace(NUL, "\uFFFD") : whole;
+}
+
 export function rowParams(row: RequestLogRow): unknown[] {
   return REQUEST_LOG_COLUMNS.map(([field, , kind]) => {
     const v = row[field];
@@ -120,13 +130,13 @@ export function rowParams(row: RequestLogRow): unknown[] {
     switch (kind) {
       // Stringified here: node-postgres would send a JS array as a Postgres array, not JSON.
       case "json":
-        return JSON.stringify(v);
+        return JSON.stringify(v, withoutNul);
       case "bigint":
         return (v as bigint).toString();
       case "date":
         return (v as Date).toISOString();
       default:
-        return v;
+        return typeof v === "string" ? withoutNul("", v) : v;
     }
   });
 }

@@ -9,7 +9,8 @@ import type { RecentRequest, RecentRequests } from "../recent-requests.ts";
 
 export const feedbackBodySchema = z
   .object({
-    request_id: z.string().min(1).max(200),
+    // The proxy's own ids (x-request-id): anything else cannot name a request, and must not reach Postgres.
+    request_id: z.string().regex(/^req_[0-9a-f]{32}$/, "expected a request id as returned in x-request-id (req_ followed by 32 hex digits)"),
     action: z.enum(["accepted", "edited", "regenerated", "abandoned"]),
     score: z.number().finite().min(-1000).max(1000).optional(),
   })

@@ -49,6 +49,11 @@ export interface RequestRecord {
   requestBody: unknown;
   responseBody: unknown;
   /**
+   * Bad input (malformed body, wrong types, unknown fields, an oversized body): refused before any policy
+   * or upstream work, so it leaves no request log row and no spend — only a metric.
+   */
+  badInput: boolean;
+  /**
    * Ends the record: enqueues its log row (once). Called as soon as the client has its answer, before the
    * settlement round trip, so a client that reads its log right after the response finds the row queued.
    */
@@ -91,6 +96,7 @@ export function newRecord(id: string, key: KeyConfig, endpoint: Endpoint, now: n
     guardrailFindings: null,
     requestBody: null,
     responseBody: null,
+    badInput: false,
     finish: () => undefined,
   };
 }
