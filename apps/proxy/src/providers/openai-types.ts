@@ -195,10 +195,68 @@ export function zodToInvalidRequest(error: z.ZodError): never {
   throw invalidRequest(param, `Invalid value for '${param}': ${issue.message}`);
 }
 
+// The fast path: the common request (plain text messages and a few scalar options) checked by hand, which
+// is several times cheaper than the schema. Everything it accepts the schema accepts too, unchanged (no
+// defaults or transforms apply to these fields); anything else, valid or not, goes through the schema, so
+// every error message still comes from it.
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const nullish = (v: unknown) => v === null || v === undefined;
+const numIn = (v: unknown, min: number, max: number) => nullish(v) || (typeof v === "number" && v >= min && v <= max);
+const posInt = (v: unknown) => nullish(v) || (typeof v === "number" && Number.isSafeInteger(v) && v > 0);
+const FAST_SCALARS: Record<string, (v: unknown) => boolean> = {
+  max_tokens: posInt,
+  max_completion_tokens: posInt,
+  temperature: (v) => numIn(v, 0, 2),
+  top_p: (v) => numIn(v, 0, 1),
+  frequency_penalty: (v) => numIn(v, -2, 2),
+  presence_penalty: (v) => numIn(v, -2, 2),
+  seed: (v) => nullish(v) || (typeof v === "number" && Number.isSafeInteger(v)),
+  n: (v) => nullish(v) || (typeof v === "number" && Number.isSafeInteger(v) && v >= 1 && v <= 128),
+  stream: (v) => nullish(v) || typeof v === "boolean",
+  logprobs: (v) => nullish(v) || typeof v === "boolean",
+  parallel_tool_calls: (v) => v === undefined || typeof v === "boolean",
+  user: (v) => v === undefined || typeof v === "string",
+  stop: (v) => nullish(v) || typeof v === "string" || (Array.isArray(v) && v.length <= 4 && v.every((x) => typeof x === "string")),
+  stream_options: (v) => {
+    if (nullish(v)) return true;
+    if (!isObject(v)) return false;
+    for (const k in v) if (k !== "include_usage" || (v[k] !== undefined && typeof v[k] !== "boolean")) return false;
+    return true;
+  },
+};
+const FAST_ROLES: ReadonlySet<unknown> = new Set(["system", "developer", "user", "assistant"]);
+
+function isPlainTextMessage(m: unknown): boolean {
+  if (!isObject(m) || !FAST_ROLES.has(m.role) || typeof m.content !== "string") return false;
+  for (const k in m) {
+    if (k === "role" || k === "content") continue;
+    if (k === "name" && (m.name === undefined || typeof m.name === "string")) continue;
+    return false;
+  }
+  return true;
+}
+
+function isCommonChatRequest(body: Record<string, unknown>): body is ChatCompletionRequest {
+  for (const k in body) {
+    const v = body[k];
+    if (k === "model") {
+      if (typeof v !== "string" || v.length === 0) return false;
+    } else if (k === "messages") {
+      if (!Array.isArray(v) || v.length === 0) return false;
+      for (const m of v) if (!isPlainTextMessage(m)) return false;
+    } else {
+      const check = FAST_SCALARS[k];
+      if (!check || !Object.hasOwn(FAST_SCALARS, k) || !check(v)) return false;
+    }
+  }
+  return typeof body.model === "string" && Array.isArray(body.messages);
+}
+
 export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw invalidRequest("body", "the request body must be a JSON object");
   }
+  if (isCommonChatRequest(body as Record<string, unknown>)) return body as ChatCompletionRequest;
   const parsed = chatCompletionRequestSchema.safeParse(body);
   if (!parsed.success) zodToInvalidRequest(parsed.error);
   return parsed.data;
