@@ -23,7 +23,7 @@ export const finishReasonSchema = z
   .enum(["stop", "length", "tool_calls", "content_filter", "function_call"])
   .nullable();
 
-const completionSchema = z
+export const completionSchema = z
   .object({
     id: z.string(),
     created: z.number().optional(),
@@ -67,14 +67,48 @@ export function invalidPayload(provider: string, what: string): UpstreamError {
   return new UpstreamError("server_error", `${provider} sent a malformed ${what}`);
 }
 
+type ParsedCompletion = z.infer<typeof completionSchema>;
+
+// The fast path for the common payload (text choices, no tool calls, plain usage), checked by hand: the
+// schema costs more than the rest of the transform. What it accepts the schema accepts with the same
+// value (no default applies: index is present and tool_calls absent or empty); anything else goes through
+// the schema.
+const FINISH: ReadonlySet<unknown> = new Set([null, "stop", "length", "tool_calls", "content_filter", "function_call"]);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const optCount = (v: unknown) => v === undefined || (typeof v === "number" && Number.isSafeInteger(v) && v >= 0);
+const optText = (v: unknown) => v === undefined || v === null || typeof v === "string";
+
+function isCommonCompletion(json: unknown): json is ParsedCompletion {
+  if (!isRecord(json) || typeof json.id !== "string" || !Array.isArray(json.choices)) return false;
+  if (json.created !== undefined && typeof json.created !== "number") return false;
+  if (!optText(json.system_fingerprint)) return false;
+  for (const ch of json.choices) {
+    if (!isRecord(ch) || typeof ch.index !== "number" || !Number.isSafeInteger(ch.index) || !FINISH.has(ch.finish_reason)) return false;
+    const m = ch.message;
+    if (!isRecord(m) || m.role !== "assistant" || !optText(m.content) || !optText(m.refusal)) return false;
+    if (m.tool_calls !== undefined && m.tool_calls !== null && !(Array.isArray(m.tool_calls) && m.tool_calls.length === 0)) return false;
+  }
+  const u = json.usage;
+  if (u === undefined || u === null) return true;
+  if (!isRecord(u) || typeof u.prompt_tokens !== "number" || !optCount(u.prompt_tokens)) return false;
+  if (!optCount(u.completion_tokens) || !optCount(u.total_tokens)) return false;
+  const d = u.prompt_tokens_details;
+  // The schema keeps only cached_tokens here; a payload with more goes through it.
+  return d === undefined || d === null || (isRecord(d) && optCount(d.cached_tokens) && Object.keys(d).every((k) => k === "cached_tokens"));
+}
+
 export function parseOpenAICompletion(
   label: string,
   json: unknown,
   ctx: ChunkContext,
 ): { completion: ChatCompletion; usage: Usage | null } {
-  const parsed = completionSchema.safeParse(json);
-  if (!parsed.success) throw invalidPayload(label, "chat completion");
-  const c = parsed.data;
+  let c: ParsedCompletion;
+  if (isCommonCompletion(json)) c = json;
+  else {
+    const parsed = completionSchema.safeParse(json);
+    if (!parsed.success) throw invalidPayload(label, "chat completion");
+    c = parsed.data;
+  }
   const completion: ChatCompletion = {
     id: c.id,
     object: "chat.completion",
