@@ -37,7 +37,14 @@ export function LinesChart({
         <LineChart data={data} margin={{ top: 8, right: 16, left: 0, bottom: 0 }}>
           <CartesianGrid stroke="#f4f4f5" vertical={false} />
           <XAxis dataKey={x} tick={tick} tickLine={false} axisLine={false} tickFormatter={xFormat} minTickGap={20} />
-          <YAxis tick={tick} tickLine={false} axisLine={false} width={60} tickFormatter={(v: number) => format(v)} />
+          <YAxis
+            tick={tick}
+            tickLine={false}
+            axisLine={false}
+            width={60}
+            tickFormatter={(v: number) => format(v)}
+            domain={reference ? [0, (dataMax: number) => Math.max(dataMax, reference.y) * 1.05] : undefined}
+          />
           <Tooltip
             formatter={(v) => format(Number(v))}
             labelFormatter={(l) => (xFormat ? xFormat(String(l)) : String(l))}
