@@ -25,11 +25,18 @@ export interface Admission {
   downgradeRouteId: string | null;
   /** Opaque to the pipeline; handed back to settle. */
   handle: unknown;
+  /** What admission reserved against budgets: one attempt's worst case. */
+  reservedMicros: bigint;
 }
 
 export interface AdmissionService {
   /** One Redis round trip. Throws a GatewayError (429 rate_limit_exceeded / budget_exceeded) to refuse. */
   admit(req: AdmissionRequest): Promise<Admission>;
+  /**
+   * Grow the reservation before an attempt that could push the request past it (a retry or fallback after
+   * an attempt that cost money). Throws GatewayError budget_exceeded when the budget has no room left.
+   */
+  reserveMore(admission: Admission, extraMicros: bigint): Promise<void>;
   /** One Redis round trip: release the reservation, count the real spend and tokens. */
   settle(admission: Admission, actual: { costMicros: bigint; inputTokens: number; outputTokens: number; now: number }): Promise<void>;
 }

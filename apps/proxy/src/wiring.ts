@@ -23,8 +23,14 @@ export function enforcerAdmission(enforcer: Enforcer): AdmissionService {
         reserveMicros: req.reserveMicros,
         now: new Date(req.now),
       });
-      if (a.kind === "downgrade") return { headers: {}, downgradeRouteId: a.downgradeRouteId, handle: null };
-      return { headers: a.headers, downgradeRouteId: null, handle: a };
+      if (a.kind === "downgrade") return { headers: {}, downgradeRouteId: a.downgradeRouteId, handle: null, reservedMicros: 0n };
+      return { headers: a.headers, downgradeRouteId: null, handle: a, reservedMicros: req.reserveMicros };
+    },
+    async reserveMore(admission: Admission, extraMicros: bigint) {
+      const handle = admission.handle as AdmittedRequest | null;
+      if (!handle || extraMicros <= 0n) return;
+      await enforcer.reserveMore(handle, extraMicros);
+      admission.reservedMicros += extraMicros;
     },
     async settle(admission: Admission, actual) {
       const handle = admission.handle as AdmittedRequest | null;

@@ -52,6 +52,8 @@ export interface LoopInput<T> {
   signal: AbortSignal;
   call: (ctx: AttemptContext) => Promise<AttemptResult<T>>;
   onAttempt?: (a: AttemptRecord, failure: AttemptFailure | null) => void;
+  /** Runs before every attempt after the first (budgets grow their reservation here); may throw to stop. */
+  beforeRetry?: () => Promise<void>;
 }
 
 export type LoopResult<T> =
@@ -124,6 +126,7 @@ export async function runAttempts<T>(input: LoopInput<T>): Promise<LoopResult<T>
       }
     }
     if (input.signal.aborted) return stopForAbort(input, history, misconfigured);
+    if (record.attempts.length > 0 && input.beforeRetry) await input.beforeRetry();
 
     const attemptController = new AbortController();
     const onAbort = () => attemptController.abort(input.signal.reason);

@@ -318,6 +318,7 @@ async function serve(
   const deadline = record.startedAt + spec.totalTimeoutMs;
 
   const totalTimer = setTimeout(() => abort.abort(new Error("total timeout")), Math.max(0, deadline - Date.now()));
+  const oneAttemptWorstCase = admission.reservedMicros;
   let lastClientError: GatewayError | null = null;
 
   try {
@@ -335,6 +336,13 @@ async function serve(
       onAttempt: (a, f) => {
         deps.metrics.attempts.inc({ target: a.target, outcome: f ? f.failure : "success" });
         if (f) deps.metrics.upstreamErrors.inc({ target: a.target, failure: f.failure });
+      },
+      // Budgets hold across retries: admission reserved one attempt's worst case; once earlier attempts
+      // have cost something (a partial stream, an output that failed validation), the next attempt's worst
+      // case must fit on top of it, or the request stops with budget_exceeded.
+      beforeRetry: async () => {
+        const need = record.costMicros + oneAttemptWorstCase;
+        if (need > admission.reservedMicros) await deps.admission.reserveMore(admission, need - admission.reservedMicros);
       },
       call: async (ctx): Promise<AttemptResult<JsonResult | StreamResult>> => {
         const req = upstreamRequest(prepared.upstreamBody, plan, ctx.params, stream);
