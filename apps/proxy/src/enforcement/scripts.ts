@@ -288,8 +288,23 @@ export const settleScript = new LuaScript(SETTLE_LUA);
 export const initBudgetScript = new LuaScript(INIT_BUDGET_LUA);
 export const reconcileScript = new LuaScript(RECONCILE_LUA);
 
+export type TenantKeys = ReturnType<typeof buildTenantKeys>;
+
+// Built once per tenant: admission and settlement ask for them on every request.
+const keysByTenant = new Map<string, TenantKeys>();
+
 /** Keys of one tenant: all share the hash tag, so all land in one cluster slot. */
-export function tenantKeys(tenantId: string) {
+export function tenantKeys(tenantId: string): TenantKeys {
+  let keys = keysByTenant.get(tenantId);
+  if (!keys) {
+    if (keysByTenant.size >= 10_000) keysByTenant.clear();
+    keys = buildTenantKeys(tenantId);
+    keysByTenant.set(tenantId, keys);
+  }
+  return keys;
+}
+
+function buildTenantKeys(tenantId: string) {
   const tag = `{t:${tenantId}}`;
   return {
     reservations: `${tag}:resv`,
