@@ -39,6 +39,7 @@ import { enforcerAdmission } from "./wiring.ts";
 import { breakerGate } from "./resilience/gate.ts";
 import { createCircuitBreakers } from "./resilience/breaker.ts";
 import { assertPublicUpstream } from "./enforcement/ssrf.ts";
+import { guardUpstreamAddresses } from "./providers/http.ts";
 
 export interface StartProxyOptions {
   env: ProxyEnv;
@@ -77,6 +78,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   redis.on("error", (e) => onError(e, "redis"));
   subscriber.on("error", (e) => onError(e, "redis subscriber"));
   const metrics = new ProxyMetrics();
+  guardUpstreamAddresses({ allowPrivate: env.GATEWAY_ALLOW_PRIVATE_UPSTREAMS });
 
   const config = await createConfigStore({
     prisma,

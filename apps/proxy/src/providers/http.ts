@@ -1,20 +1,38 @@
 // The one place the proxy talks HTTP to providers: a keep-alive undici Agent (a connection pool per
 // origin), the caller's AbortSignal passed through, a time-to-first-byte deadline, and every failure turned
 // into an UpstreamError whose failure kind the retry policy can act on.
+import type { LookupFunction } from "node:net";
 import { Agent, request, type Dispatcher } from "undici";
+import { createGuardedLookup } from "../enforcement/ssrf.ts";
 import { UpstreamError } from "./types.ts";
 import { networkError } from "./upstream-errors.ts";
 import type { UpstreamHttpRequest } from "./types.ts";
 
-const agent = new Agent({
-  keepAliveTimeout: 30_000,
-  keepAliveMaxTimeout: 600_000,
-  connections: 256,
-  pipelining: 1,
-  // Deadlines are the gateway's (route total timeout and TTFT via signals), not undici's defaults.
-  headersTimeout: 0,
-  bodyTimeout: 0,
-});
+function makeAgent(connect?: { lookup: LookupFunction }): Agent {
+  return new Agent({
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 600_000,
+    connections: 256,
+    pipelining: 1,
+    // Deadlines are the gateway's (route total timeout and TTFT via signals), not undici's defaults.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    ...(connect ? { connect } : {}),
+  });
+}
+
+let agent = makeAgent();
+
+/**
+ * Called once by the proxy at start: every new upstream connection resolves its host name through the SSRF
+ * guard, so a name that passed the configuration check cannot later resolve to a private or link-local
+ * address (DNS rebinding). Literal addresses are judged when the configuration is loaded.
+ */
+export function guardUpstreamAddresses(opts: { allowPrivate: boolean }): void {
+  const previous = agent;
+  agent = makeAgent({ lookup: createGuardedLookup(opts) });
+  void previous.close();
+}
 
 export function providerDispatcher(): Dispatcher {
   return agent;
