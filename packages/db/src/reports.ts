@@ -294,6 +294,58 @@ export async function topSpenders(db: ReportDb, q: Range & { by: Dimension; limi
   }));
 }
 
+// ───────────────────────────── cache and guardrails ─────────────────────────────
+
+export interface CacheGuardrailPoint {
+  bucketStart: Date;
+  /** The route name ('' for direct model calls) with groupBy "route", else null. */
+  group: string | null;
+  requests: number;
+  /** Requests answered from the exact or the semantic cache. */
+  cacheHits: number;
+  cacheHitRate: number | null;
+  /** What the cache hits would have cost upstream. */
+  costSavedMicros: bigint;
+  /** Requests with at least one guardrail finding (blocked, redacted or only logged). */
+  guardrailHits: number;
+}
+
+/** Cache hits, their savings and guardrail hits per bucket, overall or by route. */
+export async function cacheAndGuardrails(
+  db: ReportDb,
+  q: Range & { granularity: Granularity; groupBy?: "route" | null },
+): Promise<CacheGuardrailPoint[]> {
+  const table = q.granularity === "hour" ? "rollups_hourly" : "rollups_daily";
+  const group = q.groupBy === "route" ? "route_name" : "NULL::text";
+  const rows = await db.$queryRawUnsafe<
+    {
+      bucket_start: Date;
+      grp: string | null;
+      requests: number;
+      cache_hits: number;
+      saved: bigint;
+      guardrail_hits: number;
+    }[]
+  >(
+    `SELECT bucket_start, ${group} AS grp, sum(requests)::int AS requests, sum(cache_hits)::int AS cache_hits,
+       sum(cost_saved_micros)::bigint AS saved, sum(guardrail_hits)::int AS guardrail_hits
+     FROM ${table} WHERE tenant_id = $1 AND bucket_start >= $2 AND bucket_start < $3
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    q.tenantId,
+    q.from,
+    q.to,
+  );
+  return rows.map((r) => ({
+    bucketStart: r.bucket_start,
+    group: r.grp,
+    requests: r.requests,
+    cacheHits: r.cache_hits,
+    cacheHitRate: rate(r.cache_hits, r.requests),
+    costSavedMicros: r.saved,
+    guardrailHits: r.guardrail_hits,
+  }));
+}
+
 // ───────────────────────────── budgets ─────────────────────────────
 
 export type BudgetPeriodName = "day" | "week" | "month" | "total";

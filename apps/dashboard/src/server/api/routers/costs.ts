@@ -2,7 +2,14 @@
 // days, daily beyond), never raw request logs.
 import { z } from "zod";
 import type { PrismaClient } from "@gateway/db";
-import { costPerSuccess, latencyByRoute, reliability, toCsv, topSpenders } from "@gateway/db/reports";
+import {
+  cacheAndGuardrails,
+  costPerSuccess,
+  latencyByRoute,
+  reliability,
+  toCsv,
+  topSpenders,
+} from "@gateway/db/reports";
 import { budgetBurn } from "../../spend.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
 
@@ -135,6 +142,83 @@ export const costsRouter = createTRPCRouter({
         series: [...top, ...(series.length > top.size ? ["other"] : [])],
         points: [...buckets.values()],
         totalMicros: [...totals.values()].reduce((a, v) => a + v, 0n),
+      };
+    }),
+
+  /**
+   * Cache savings (cost saved and hit rate per bucket) and guardrail hits per bucket by route. Hit rates are
+   * of all requests, so a route without caching lowers the rate: that is what the tenant actually saved.
+   */
+  cacheGuardrails: scoped("costs:read")
+    .input(rangeSchema)
+    .query(async ({ ctx, input }) => {
+      const granularity = useHourly(input) ? ("hour" as const) : ("day" as const);
+      const rows = await cacheAndGuardrails(ctx.db, {
+        tenantId: ctx.tenantId,
+        from: input.from,
+        to: input.to,
+        granularity,
+        groupBy: "route",
+      });
+      const buckets = new Map<string, { t: string; requests: number; cacheHits: number; savedMicros: bigint }>();
+      const guardByRoute = new Map<string, number>();
+      const guardPoints = new Map<string, Record<string, number | string>>();
+      for (const r of rows) {
+        const t = r.bucketStart.toISOString();
+        const b = buckets.get(t) ?? { t, requests: 0, cacheHits: 0, savedMicros: 0n };
+        b.requests += r.requests;
+        b.cacheHits += r.cacheHits;
+        b.savedMicros += r.costSavedMicros;
+        buckets.set(t, b);
+        if (r.guardrailHits > 0) {
+          const route = r.group || "(direct)";
+          guardByRoute.set(route, (guardByRoute.get(route) ?? 0) + r.guardrailHits);
+          const g = guardPoints.get(t) ?? { t };
+          g[route] = ((g[route] as number | undefined) ?? 0) + r.guardrailHits;
+          guardPoints.set(t, g);
+        }
+      }
+      // The six routes with most hits get their own series; the rest are summed as "other".
+      const ranked = [...guardByRoute.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      const top = new Set(ranked.slice(0, 6).map(([k]) => k));
+      const guardrailSeries = [...top, ...(ranked.length > top.size ? ["other"] : [])];
+      const guardrailPoints = [...guardPoints.values()].map((p) => {
+        const out: Record<string, number | string> = { t: p.t! };
+        for (const s of guardrailSeries) out[s] = 0;
+        for (const [k, v] of Object.entries(p)) {
+          if (k === "t") continue;
+          const s = top.has(k) ? k : "other";
+          out[s] = (out[s] as number) + (v as number);
+        }
+        return out;
+      });
+      const savings = [...buckets.values()].map((b) => ({
+        t: b.t,
+        savedUsd: Number(b.savedMicros) / 1e6,
+        hitRate: b.requests ? b.cacheHits / b.requests : 0,
+      }));
+      const totals = [...buckets.values()].reduce(
+        (a, b) => ({
+          requests: a.requests + b.requests,
+          cacheHits: a.cacheHits + b.cacheHits,
+          savedMicros: a.savedMicros + b.savedMicros,
+        }),
+        { requests: 0, cacheHits: 0, savedMicros: 0n },
+      );
+      const guardrailHits = ranked.reduce((a, [, n]) => a + n, 0);
+      return {
+        granularity,
+        savings,
+        guardrailSeries,
+        guardrailPoints,
+        guardrailByRoute: ranked.map(([routeName, hits]) => ({ routeName, hits })),
+        totals: {
+          requests: totals.requests,
+          cacheHits: totals.cacheHits,
+          cacheHitRate: totals.requests ? totals.cacheHits / totals.requests : null,
+          costSavedMicros: totals.savedMicros,
+          guardrailHits,
+        },
       };
     }),
 

@@ -2,6 +2,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@gateway/db";
+import { guardrailsSpecProblems } from "@gateway/policy/guardrails";
 import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
 import { createRouteSchema, saveRouteVersionSchema } from "../../../lib/schemas/routes.ts";
 import { writeAudit } from "../audit.ts";
@@ -67,7 +68,72 @@ async function assertModelsExist(db: Prisma.TransactionClient, tenantId: string,
   }
 }
 
+/**
+ * What the schema cannot see: a banned pattern that could backtrack catastrophically (the same gate the
+ * config file and the proxy use), and a semantic cache whose embedding model is not an embedding model.
+ */
+async function assertCacheAndGuardrails(db: Prisma.TransactionClient, tenantId: string, spec: RouteVersionSpec) {
+  const problems = guardrailsSpecProblems(spec.guardrails);
+  if (problems.length) {
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: problems.map((p) => `guardrails.${p.path}: ${p.reason}`).join("; "),
+    });
+  }
+  const sc = spec.semanticCache;
+  if (sc) {
+    const m = await db.model.findUnique({
+      where: { tenantId_name: { tenantId, name: sc.embeddingModel } },
+      select: { kind: true },
+    });
+    if (!m)
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `semanticCache.embeddingModel: unknown model "${sc.embeddingModel}"`,
+      });
+    if (m.kind !== "embedding") {
+      throw new TRPCError({
+        code: "BAD_REQUEST",
+        message: `semanticCache.embeddingModel: model "${sc.embeddingModel}" is not an embedding model`,
+      });
+    }
+  }
+}
+
+export type SemanticBackend =
+  { kind: "pgvector"; label: string; reason: string } | { kind: "exact"; label: string; reason: string };
+
+/**
+ * Which semantic cache index the proxies use on this database. The proxy's rule (apps/proxy/src/cache/
+ * semantic.ts, detectSemanticIndex): pgvector when the server offers the extension and it can be enabled,
+ * else exact cosine search. The dashboard only reads — it does not CREATE EXTENSION — so "offered but not
+ * enabled" reads as the fallback until a proxy (with the privilege) has enabled it.
+ */
+export async function semanticBackend(db: Pick<Prisma.TransactionClient, "$queryRawUnsafe">): Promise<SemanticBackend> {
+  const rows = await db.$queryRawUnsafe<{ available: boolean; installed: boolean }[]>(
+    `SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'vector') AS available,
+       EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS installed`,
+  );
+  const r = rows[0];
+  if (r?.installed) {
+    return {
+      kind: "pgvector",
+      label: "pgvector (HNSW)",
+      reason: "pgvector is enabled: cosine search on an HNSW index",
+    };
+  }
+  return {
+    kind: "exact",
+    label: "exact search fallback (no pgvector)",
+    reason: r?.available
+      ? "pgvector is offered by the database but not enabled yet (a proxy enables it at start when it may): exact cosine search over each route's newest entries"
+      : "the database has no pgvector extension: exact cosine search over each route's newest entries",
+  };
+}
+
 export const routesRouter = createTRPCRouter({
+  semanticBackend: scoped("routes:read").query(({ ctx }) => semanticBackend(ctx.db)),
+
   list: scoped("routes:read").query(async ({ ctx }) => {
     const routes = await ctx.db.route.findMany({ where: { tenantId: ctx.tenantId }, orderBy: { name: "asc" } });
     const current = await ctx.db.routeVersion.findMany({
@@ -112,6 +178,7 @@ export const routesRouter = createTRPCRouter({
         });
         if (exists) throw new TRPCError({ code: "CONFLICT", message: `a route named "${input.name}" exists` });
         await assertModelsExist(tx, ctx.tenantId, input.spec);
+        await assertCacheAndGuardrails(tx, ctx.tenantId, input.spec);
         const row = await tx.route.create({
           data: {
             tenantId: ctx.tenantId,
@@ -153,6 +220,7 @@ export const routesRouter = createTRPCRouter({
           });
         }
         await assertModelsExist(tx, ctx.tenantId, input.spec);
+        await assertCacheAndGuardrails(tx, ctx.tenantId, input.spec);
         const prev = await tx.routeVersion.findUniqueOrThrow({
           where: { routeId_version: { routeId: route.id, version: route.currentVersion } },
         });

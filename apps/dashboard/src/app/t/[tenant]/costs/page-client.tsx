@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { BurnDown } from "~/components/budgets/burn-down.tsx";
 import { HBarChart } from "~/components/charts/bar-chart.tsx";
+import { CacheSavingsChart, GuardrailHitsChart } from "~/components/charts/cache-guardrail-charts.tsx";
 import { SpendChart } from "~/components/charts/spend-chart.tsx";
 import { RequireScope } from "~/components/shell/require-scope.tsx";
 import { useTenant } from "~/components/shell/tenant-context.tsx";
@@ -12,7 +13,7 @@ import { Select } from "~/components/ui/form.tsx";
 import { PageHeader } from "~/components/ui/page-header.tsx";
 import { EmptyState, ErrorNote, Skeleton } from "~/components/ui/states.tsx";
 import { Table, Td, Th } from "~/components/ui/table.tsx";
-import { num, usd } from "~/lib/format.ts";
+import { num, pct, usd } from "~/lib/format.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
 const RANGES = { "24h": 1, "7d": 7, "30d": 30, "90d": 90 } as const;
@@ -41,6 +42,7 @@ function Costs() {
   const perSuccess = useQuery(trpc.costs.perSuccess.queryOptions(input));
   const top = useQuery(trpc.costs.topSpenders.queryOptions({ ...input, by: "apiKeyId" }));
   const burn = useQuery(trpc.costs.burnDown.queryOptions({ tenantId: t.id }));
+  const cg = useQuery(trpc.costs.cacheGuardrails.queryOptions(input));
 
   async function exportCsv() {
     setExportError(null);
@@ -153,6 +155,52 @@ function Costs() {
             />
           ) : (
             <EmptyState title="No spend yet" />
+          )}
+        </Card>
+      </div>
+      <h2 className="mt-8 mb-3 text-sm font-semibold">Caching and guardrails</h2>
+      <div className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4" data-testid="cache-guardrail-totals">
+        <Stat label="Saved by the cache" value={cg.data ? usd(cg.data.totals.costSavedMicros, 2) : "—"} />
+        <Stat label="Cache hits" value={num(cg.data?.totals.cacheHits)} />
+        <Stat
+          label="Cache hit rate"
+          value={pct(cg.data?.totals.cacheHitRate)}
+          hint={cg.data ? `of ${num(cg.data.totals.requests)} requests` : undefined}
+        />
+        <Stat label="Guardrail hits" value={num(cg.data?.totals.guardrailHits)} hint="requests with a finding" />
+      </div>
+      <ErrorNote error={cg.error} />
+      <div className="grid gap-6 xl:grid-cols-2">
+        <Card
+          title="Cache savings"
+          description="What cache hits (exact and semantic) would have cost upstream, and the share of requests they answered."
+        >
+          {cg.isPending ? (
+            <Skeleton className="h-64" />
+          ) : cg.data?.totals.cacheHits ? (
+            <CacheSavingsChart points={cg.data.savings} granularity={cg.data.granularity} />
+          ) : (
+            <EmptyState title="No cache hits in this range">
+              Set a cache TTL or turn on the semantic cache on a route to answer repeated prompts without a call.
+            </EmptyState>
+          )}
+        </Card>
+        <Card
+          title="Guardrail hits"
+          description="Requests where an input or output guardrail found something (blocked, redacted or logged), by route."
+        >
+          {cg.isPending ? (
+            <Skeleton className="h-64" />
+          ) : cg.data?.guardrailPoints.length ? (
+            <GuardrailHitsChart
+              points={cg.data.guardrailPoints}
+              series={cg.data.guardrailSeries}
+              granularity={cg.data.granularity}
+            />
+          ) : (
+            <EmptyState title="No guardrail hits in this range">
+              Guardrails (PII, banned patterns, prompt injection) are set per route.
+            </EmptyState>
           )}
         </Card>
       </div>
