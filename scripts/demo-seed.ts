@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { getPrisma } from "@gateway/db";
+import { getPrisma, hashApiKey } from "@gateway/db";
 import { applyConfig, createKey } from "gatewayctl";
 import { hashPassword } from "../apps/dashboard/src/server/auth/password.ts";
 
@@ -21,6 +21,10 @@ try {
   for (const k of result.keys) if (k.secret) stored[`${k.tenant}/${k.app}/${k.env}/${k.name}`] = k.secret;
 
   const wanted = "demo/support-bot/production/default";
+  // A stored secret only helps if the database still knows it (a wiped database or a new
+  // GATEWAY_SECRET_KEY makes it useless): check its keyed hash.
+  const known = stored[wanted] ? await prisma.apiKey.findUnique({ where: { hash: hashApiKey(stored[wanted]) } }) : null;
+  if (!known || known.revokedAt) delete stored[wanted];
   if (!stored[wanted]) {
     // The key exists from an earlier run whose secret we no longer have: make a fresh console key instead.
     const name = `demo-console-${Date.now()}`;

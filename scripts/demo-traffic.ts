@@ -25,6 +25,13 @@ async function fault(rule: object): Promise<void> {
   if (!res.ok) throw new Error(`mock fault rule refused: ${res.status} ${await res.text()}`);
 }
 
+// The schema the ticket-triage route validates; asking for it is what a well-behaved client does.
+const triageSchema = {
+  type: "object",
+  required: ["queue", "priority"],
+  additionalProperties: false,
+  properties: { queue: { type: "string", enum: ["billing", "technical", "account", "other"] }, priority: { type: "string", enum: ["low", "normal", "high", "urgent"] }, reason: { type: "string" } },
+};
 const topics = ["a late delivery", "a double charge", "a password reset loop", "a damaged parcel", "an address change", "a missing invoice"];
 const steps: Array<[string, () => Promise<void>]> = [];
 for (let i = 0; i < 18; i++) {
@@ -50,7 +57,7 @@ for (let i = 0; i < 8; i++) {
       call("/v1/chat/completions", {
         model: "ticket-triage",
         messages: [{ role: "user", content: `Triage ticket #${3000 + i}: customer reports ${topics[i % topics.length]}. Reply as JSON with queue and priority.` }],
-        response_format: { type: "json_object" },
+        response_format: { type: "json_schema", json_schema: { name: "triage", schema: triageSchema } },
       }, { "x-gateway-workflow": "triage" }),
   ]);
 }
@@ -71,3 +78,5 @@ for (const [i, id] of requestIds.slice(0, 12).entries()) {
   await call("/v1/feedback", { request_id: id, action: actions[i % actions.length] });
 }
 for (const [label, n] of [...statuses.entries()].sort()) console.log(`  ${label}: ${n}`);
+const unauthorised = [...statuses.entries()].filter(([l]) => l.endsWith(" 401")).reduce((a, [, n]) => a + n, 0);
+if (unauthorised > 0) throw new Error(`${unauthorised} demo requests were refused with 401: the demo key is not valid`);
