@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ensureInstalled } from "./install.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const only = process.argv.slice(2); // e.g. `npm test -- vitest` runs only that suite
+const only = process.argv.slice(2); // e.g. `npm test -- vitest` runs only that suite (schema, typecheck, lint, vitest, e2e)
 const wants = (suite) => only.length === 0 || only.includes(suite);
 const results = [];
 
@@ -65,6 +65,11 @@ try {
       else failed++;
     }
     record("typecheck", passed, failed);
+  }
+
+  if (wants("lint")) {
+    const r = run(process.execPath, [path.join(root, "node_modules", "eslint", "bin", "eslint.js"), ".", "--max-warnings", "0"], env);
+    record("lint (eslint)", r.status === 0 ? 1 : 0, r.status === 0 ? 0 : 1);
   }
 
   if (wants("vitest")) {

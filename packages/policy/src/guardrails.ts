@@ -252,7 +252,9 @@ function decodeBase64Text(blob: string): string | null {
     if (err instanceof DOMException) return null;
     throw err;
   }
-  // Only printable text is interesting: an encoded instruction, not an encoded image.
+  // Only printable text is interesting: an encoded instruction, not an encoded image. Tab, LF and CR are
+  // exactly the control characters plain text may hold, so the class names them on purpose.
+  // eslint-disable-next-line no-control-regex
   return /^[\x09\x0a\x0d\x20-\x7e]+$/.test(bytes) ? bytes : null;
 }
 

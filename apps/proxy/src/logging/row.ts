@@ -116,11 +116,10 @@ export const REQUEST_LOG_COLUMNS: ReadonlyArray<readonly [keyof RequestLogRow, s
 // Postgres text and jsonb cannot hold U+0000, and jsonb refuses the escape of a lone UTF-16 surrogate
 // (which JSON.stringify emits for text cut mid-emoji). A client may send either in any string (model name,
 // message content, metadata), and one would get the whole row refused, so both become U+FFFD here.
-const NUL = /\u0000/g;
 function withoutNul(_key: string, v: unknown): unknown {
   if (typeof v !== "string") return v;
   const whole = v.isWellFormed() ? v : v.toWellFormed();
-  return whole.includes("\u0000") ? whole.replace(NUL, "\uFFFD") : whole;
+  return whole.includes("\u0000") ? whole.replaceAll("\u0000", "\uFFFD") : whole;
 }
 
 export function rowParams(row: RequestLogRow): unknown[] {
