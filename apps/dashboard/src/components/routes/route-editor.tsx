@@ -4,10 +4,23 @@
 import { useState } from "react";
 import { RISK_LEVELS, routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
 import { Button } from "~/components/ui/button.tsx";
-import { Field, fieldErrors, Input, Textarea } from "~/components/ui/form.tsx";
-import { ErrorNote } from "~/components/ui/states.tsx";
+import { Field, fieldErrors, Input, Select, Textarea } from "~/components/ui/form.tsx";
+import { Badge, ErrorNote } from "~/components/ui/states.tsx";
 import { RiskTable } from "./risk-table.tsx";
 import { TargetList } from "./target-list.tsx";
+
+const GUARDRAILS_EXAMPLE = JSON.stringify(
+  {
+    input: {
+      pii: { action: "redact", kinds: ["email", "phone", "card"] },
+      bannedPatterns: [{ name: "codename", pattern: "project\\s+falcon", action: "block" }],
+      injection: { threshold: 0.7, action: "block" },
+    },
+    output: { pii: { action: "redact" }, streamMode: "buffer" },
+  },
+  null,
+  2,
+);
 
 function numOrNull(s: string): number | null {
   return s.trim() === "" ? null : Number(s);
@@ -16,6 +29,8 @@ function numOrNull(s: string): number | null {
 export function RouteEditor({
   initial,
   models,
+  embeddingModels = [],
+  semanticBackend,
   disabled,
   saving,
   error,
@@ -24,6 +39,10 @@ export function RouteEditor({
 }: {
   initial: RouteVersionSpec;
   models: string[];
+  /** The tenant's embedding models, offered for the semantic cache. */
+  embeddingModels?: string[];
+  /** Which semantic cache index the proxies use on this database (shown beside the semantic cache fields). */
+  semanticBackend?: { kind: "pgvector" | "exact"; label: string; reason: string } | undefined;
   disabled?: boolean;
   saving?: boolean;
   error?: { message: string } | null;
@@ -37,6 +56,16 @@ export function RouteEditor({
   const [rulesText, setRulesText] = useState(
     initial.upgradeRules.length ? JSON.stringify(initial.upgradeRules, null, 2) : "",
   );
+  const [guardrailsText, setGuardrailsText] = useState(
+    initial.guardrails ? JSON.stringify(initial.guardrails, null, 2) : "",
+  );
+  // Text fields so a half-typed number is not coerced while editing; the schema parses them on save.
+  const [sc, setSc] = useState({
+    enabled: initial.semanticCache?.enabled ?? false,
+    embeddingModel: initial.semanticCache?.embeddingModel ?? "",
+    threshold: String(initial.semanticCache?.threshold ?? 0.97),
+    maxEntries: String(initial.semanticCache?.maxEntries ?? 5000),
+  });
   const [note, setNote] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = <K extends keyof RouteVersionSpec>(k: K, v: RouteVersionSpec[K]) => setSpec((s) => ({ ...s, [k]: v }));
@@ -45,6 +74,7 @@ export function RouteEditor({
     const errs: Record<string, string> = {};
     let validator: unknown = null;
     let upgradeRules: unknown = [];
+    let guardrails: unknown = null;
     try {
       validator = validatorText.trim() ? JSON.parse(validatorText) : null;
     } catch {
@@ -55,8 +85,23 @@ export function RouteEditor({
     } catch {
       errs.upgradeRules = "not valid JSON";
     }
+    try {
+      guardrails = guardrailsText.trim() ? JSON.parse(guardrailsText) : null;
+    } catch {
+      errs.guardrails = "not valid JSON";
+    }
+    if (sc.enabled && !sc.embeddingModel) errs.semanticCache = "semanticCache.embeddingModel: pick an embedding model";
     if (Object.keys(errs).length) return setErrors(errs);
-    const parsed = routeVersionSpecSchema.safeParse({ ...spec, validator, upgradeRules });
+    // Turned off but configured: keep the settings (enabled: false) so turning it back on restores them.
+    const semanticCache = sc.embeddingModel
+      ? {
+          enabled: sc.enabled,
+          embeddingModel: sc.embeddingModel,
+          threshold: Number(sc.threshold),
+          maxEntries: Number(sc.maxEntries),
+        }
+      : null;
+    const parsed = routeVersionSpecSchema.safeParse({ ...spec, validator, upgradeRules, guardrails, semanticCache });
     if (!parsed.success) {
       const byField = fieldErrors(parsed.error.issues);
       // Nested paths (targets.1.model) are reported on their top-level field.
@@ -196,6 +241,96 @@ export function RouteEditor({
             value={rulesText}
             onChange={(e) => setRulesText(e.target.value)}
             placeholder="[]"
+          />
+        </Field>
+      </section>
+
+      <section data-testid="semantic-cache-fields">
+        <div className="mb-2 flex flex-wrap items-center gap-2">
+          <h3 className="text-sm font-semibold">Semantic cache</h3>
+          {semanticBackend ? (
+            <span title={semanticBackend.reason} data-testid="semantic-backend">
+              <Badge tone={semanticBackend.kind === "pgvector" ? "green" : "amber"}>{semanticBackend.label}</Badge>
+            </span>
+          ) : null}
+        </div>
+        <p className="mb-3 text-xs text-zinc-500">
+          Serves a stored answer to a prompt that means the same as an earlier one (cosine similarity of their
+          embeddings at or above the threshold). Entries live for the cache TTL above, or a day when it is 0.
+        </p>
+        <label className="mb-3 flex items-center gap-2 text-sm">
+          <input
+            type="checkbox"
+            id="semanticCacheEnabled"
+            disabled={disabled}
+            checked={sc.enabled}
+            onChange={(e) => setSc((v) => ({ ...v, enabled: e.target.checked }))}
+          />
+          Answer similar prompts from the cache
+        </label>
+        {sc.enabled || sc.embeddingModel ? (
+          <div className="grid gap-4 sm:grid-cols-3">
+            <Field
+              label="Embedding model"
+              htmlFor="embeddingModel"
+              error={errors.semanticCache}
+              hint={embeddingModels.length ? undefined : "No embedding models yet: add one on the Models page."}
+            >
+              <Select
+                id="embeddingModel"
+                disabled={disabled}
+                value={sc.embeddingModel}
+                onChange={(e) => setSc((v) => ({ ...v, embeddingModel: e.target.value }))}
+              >
+                <option value="">choose…</option>
+                {[...new Set([...embeddingModels, ...(sc.embeddingModel ? [sc.embeddingModel] : [])])].map((m) => (
+                  <option key={m} value={m}>
+                    {m}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+            <Field label="Similarity threshold" htmlFor="semanticThreshold" hint="0–1; 0.97 is strict">
+              <Input
+                id="semanticThreshold"
+                inputMode="decimal"
+                disabled={disabled}
+                value={sc.threshold}
+                onChange={(e) => setSc((v) => ({ ...v, threshold: e.target.value }))}
+              />
+            </Field>
+            <Field label="Max entries" htmlFor="semanticMaxEntries" hint="Per route version">
+              <Input
+                id="semanticMaxEntries"
+                inputMode="numeric"
+                disabled={disabled}
+                value={sc.maxEntries}
+                onChange={(e) => setSc((v) => ({ ...v, maxEntries: e.target.value }))}
+              />
+            </Field>
+          </div>
+        ) : null}
+      </section>
+
+      <section>
+        <Field
+          label="Guardrails (JSON)"
+          htmlFor="guardrails"
+          error={errors.guardrails}
+          hint={
+            <>
+              Input and output checks: PII (redact, block or log), banned patterns (regexes; ones that could backtrack
+              badly are refused), prompt injection score. Empty = none.
+            </>
+          }
+        >
+          <Textarea
+            id="guardrails"
+            rows={10}
+            disabled={disabled}
+            value={guardrailsText}
+            onChange={(e) => setGuardrailsText(e.target.value)}
+            placeholder={GUARDRAILS_EXAMPLE}
           />
         </Field>
       </section>

@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
-import { targetModels } from "@gateway/policy/route-spec";
+import { targetModels, type RouteVersionSpec } from "@gateway/policy/route-spec";
 import { RouteEditor } from "~/components/routes/route-editor.tsx";
 import { RISK_TONE } from "~/components/routes/risk-table.tsx";
 import { RequireScope } from "~/components/shell/require-scope.tsx";
@@ -16,6 +16,30 @@ import { Badge, EmptyState, LoadingRows } from "~/components/ui/states.tsx";
 import { Table, Td, Th } from "~/components/ui/table.tsx";
 import { routeNameSchema } from "~/lib/schemas/routes.ts";
 import { useTRPC } from "~/trpc/react.tsx";
+
+function cacheSummary(spec: RouteVersionSpec): string {
+  const parts: string[] = [];
+  if (spec.cacheTtlSeconds > 0) parts.push(`exact ${spec.cacheTtlSeconds}s`);
+  if (spec.semanticCache?.enabled) parts.push(`semantic ≥ ${spec.semanticCache.threshold}`);
+  return parts.join(", ") || "off";
+}
+
+function guardrailSummary(spec: RouteVersionSpec): string {
+  const g = spec.guardrails;
+  if (!g) return "none";
+  const parts: string[] = [];
+  for (const stage of ["input", "output"] as const) {
+    const s = g[stage];
+    if (!s) continue;
+    const checks = [
+      s.pii ? `PII ${s.pii.action}` : null,
+      s.bannedPatterns?.length ? `${s.bannedPatterns.length} pattern${s.bannedPatterns.length > 1 ? "s" : ""}` : null,
+      stage === "input" && g.input?.injection ? "injection" : null,
+    ].filter(Boolean);
+    if (checks.length) parts.push(`${stage}: ${checks.join(", ")}`);
+  }
+  return parts.join("; ") || "none";
+}
 
 export function RoutesPageClient() {
   return (
@@ -31,6 +55,7 @@ function Routes() {
   const qc = useQueryClient();
   const routes = useQuery(trpc.routes.list.queryOptions({ tenantId: t.id }));
   const models = useQuery(trpc.models.list.queryOptions({ tenantId: t.id }));
+  const backend = useQuery(trpc.routes.semanticBackend.queryOptions({ tenantId: t.id }));
   const [creating, setCreating] = useState(false);
   const [name, setName] = useState("");
   const [nameError, setNameError] = useState<string>();
@@ -43,6 +68,7 @@ function Routes() {
     }),
   );
   const modelNames = models.data?.map((m) => m.name) ?? [];
+  const embeddingModels = models.data?.filter((m) => m.kind === "embedding").map((m) => m.name) ?? [];
   return (
     <>
       <PageHeader
@@ -56,6 +82,13 @@ function Routes() {
           ) : null
         }
       />
+      {backend.data ? (
+        <p className="mb-3 text-xs text-zinc-500" data-testid="semantic-backend-note">
+          Semantic cache backend:{" "}
+          <Badge tone={backend.data.kind === "pgvector" ? "green" : "amber"}>{backend.data.label}</Badge>{" "}
+          <span className="text-zinc-400">{backend.data.reason}</span>
+        </p>
+      ) : null}
       <Card padded>
         {routes.isPending ? (
           <LoadingRows />
@@ -69,6 +102,8 @@ function Routes() {
                 <Th>Risk</Th>
                 <Th>Targets</Th>
                 <Th>Retries</Th>
+                <Th>Cache</Th>
+                <Th>Guardrails</Th>
                 <Th>Version</Th>
               </tr>
             </thead>
@@ -84,6 +119,8 @@ function Routes() {
                   <Td>{r.spec ? <Badge tone={RISK_TONE[r.spec.riskLevel]}>{r.spec.riskLevel}</Badge> : "—"}</Td>
                   <Td className="text-xs text-zinc-600">{r.spec ? targetModels(r.spec.targets).join(" → ") : "—"}</Td>
                   <Td>{r.spec?.retryLimit ?? "—"}</Td>
+                  <Td className="text-xs text-zinc-600">{r.spec ? cacheSummary(r.spec) : "—"}</Td>
+                  <Td className="text-xs text-zinc-600">{r.spec ? guardrailSummary(r.spec) : "—"}</Td>
                   <Td className="text-zinc-600">v{r.currentVersion}</Td>
                 </tr>
               ))}
@@ -117,6 +154,8 @@ function Routes() {
               guardrails: null,
             }}
             models={modelNames}
+            embeddingModels={embeddingModels}
+            semanticBackend={backend.data}
             saving={create.isPending}
             error={create.error}
             submitLabel="Create route"

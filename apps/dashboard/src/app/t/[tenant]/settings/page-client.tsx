@@ -7,7 +7,7 @@ import { Button } from "~/components/ui/button.tsx";
 import { Card } from "~/components/ui/card.tsx";
 import { Field, fieldErrors, Input, Select } from "~/components/ui/form.tsx";
 import { PageHeader } from "~/components/ui/page-header.tsx";
-import { ErrorNote, LoadingRows } from "~/components/ui/states.tsx";
+import { Badge, ErrorNote, LoadingRows } from "~/components/ui/states.tsx";
 import { tenantSettingsSchema } from "~/lib/schemas/tenancy.ts";
 import { useTRPC } from "~/trpc/react.tsx";
 
@@ -24,6 +24,10 @@ function Settings() {
   const trpc = useTRPC();
   const qc = useQueryClient();
   const tenant = useQuery(trpc.tenant.get.queryOptions({ tenantId: t.id }));
+  const backend = useQuery({
+    ...trpc.routes.semanticBackend.queryOptions({ tenantId: t.id }),
+    enabled: t.can("routes:read"),
+  });
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [saved, setSaved] = useState(false);
   const update = useMutation(
@@ -118,6 +122,14 @@ function Settings() {
           )}
         </form>
       </Card>
+      {backend.data ? (
+        <Card className="mt-6" title="Semantic cache backend" description="Detected from this deployment's database.">
+          <div className="flex flex-wrap items-center gap-2 text-sm" data-testid="semantic-backend-settings">
+            <Badge tone={backend.data.kind === "pgvector" ? "green" : "amber"}>{backend.data.label}</Badge>
+            <span className="text-zinc-500">{backend.data.reason}</span>
+          </div>
+        </Card>
+      ) : null}
     </>
   );
 }

@@ -29,6 +29,7 @@ function RouteDetail({ routeId }: { routeId: string }) {
   const qc = useQueryClient();
   const route = useQuery(trpc.routes.get.queryOptions({ tenantId: t.id, routeId }));
   const models = useQuery(trpc.models.list.queryOptions({ tenantId: t.id }));
+  const backend = useQuery(trpc.routes.semanticBackend.queryOptions({ tenantId: t.id }));
   const [diffOf, setDiffOf] = useState<number | null>(null);
   const [saved, setSaved] = useState<number | null>(null);
   const refresh = () => qc.invalidateQueries(trpc.routes.pathFilter());
@@ -89,6 +90,8 @@ function RouteDetail({ routeId }: { routeId: string }) {
               key={r.currentVersion}
               initial={current.spec}
               models={models.data?.map((m) => m.name) ?? []}
+              embeddingModels={models.data?.filter((m) => m.kind === "embedding").map((m) => m.name) ?? []}
+              semanticBackend={backend.data}
               disabled={!canWrite}
               saving={save.isPending}
               error={save.error}
