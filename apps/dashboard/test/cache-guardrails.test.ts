@@ -226,6 +226,18 @@ describe("cacheAndGuardrails report", () => {
     expect(r.guardrailPoints).toEqual([{ t: "2026-03-02T10:00:00.000Z", billing: 3, support: 3 }]);
   });
 
+  it("the CSV export carries cache hits, cost saved and guardrail hits per route", async () => {
+    const csv = await callerFor(f.users.finance.id).costs.exportCsv({
+      tenantId: f.tenant.id,
+      from: H("2026-03-02T10:00:00Z"),
+      to: H("2026-03-02T12:00:00Z"),
+    });
+    const [header, ...lines] = csv.trim().split("\r\n");
+    expect(header!.split(",").slice(-4)).toEqual(["cacheHits", "costSavedMicros", "costSavedUsd", "guardrailHits"]);
+    const support = lines.find((l) => l.split(",")[2] === "support")!;
+    expect(support.split(",").slice(-4)).toEqual(["6", "1500", "0.001500", "3"]);
+  });
+
   it("another tenant sees none of it", async () => {
     const other = await makeTenant("cachegr-other");
     const rows = await cacheAndGuardrails(db, {

@@ -51,6 +51,9 @@ async function sums(db: PrismaClient, tenantId: string, r: Range, by: Dimension[
       inputTokens: true,
       outputTokens: true,
       feedbackAccepted: true,
+      cacheHits: true,
+      guardrailHits: true,
+      costSavedMicros: true,
     },
   } as const;
   // The two tables share a shape; the hourly one answers short ranges exactly.
@@ -68,6 +71,9 @@ async function sums(db: PrismaClient, tenantId: string, r: Range, by: Dimension[
         inputTokens: bigint | null;
         outputTokens: bigint | null;
         feedbackAccepted: number | null;
+        cacheHits: number | null;
+        guardrailHits: number | null;
+        costSavedMicros: bigint | null;
       };
     }
   >;
@@ -298,6 +304,9 @@ export const costsRouter = createTRPCRouter({
           costMicros: r._sum.costMicros ?? 0n,
           costPerSuccessMicros:
             (r._sum.successes ?? 0) > 0 ? (r._sum.costMicros ?? 0n) / BigInt(r._sum.successes ?? 1) : null,
+          cacheHits: r._sum.cacheHits ?? 0,
+          costSavedMicros: r._sum.costSavedMicros ?? 0n,
+          guardrailHits: r._sum.guardrailHits ?? 0,
         })),
         [
           "app",
@@ -312,6 +321,10 @@ export const costsRouter = createTRPCRouter({
           "outputTokens",
           "costMicros",
           "costPerSuccessMicros",
+          // Appended, so spreadsheets built on the earlier columns keep working.
+          "cacheHits",
+          "costSavedMicros",
+          "guardrailHits",
         ],
       );
     }),
