@@ -339,6 +339,34 @@ describe("route versions with caching and guardrails", () => {
     expect(announced).toEqual([]);
   });
 
+  it("does not restore an old version whose banned regex the gate refuses", async () => {
+    const c = callerFor(f.users.product.id);
+    // A version that reached the database without the gate (an old release, a hand-written row).
+    const route = await db.route.create({
+      data: {
+        tenantId: f.tenant.id,
+        name: "legacy-route",
+        currentVersion: 2,
+        versions: {
+          create: [
+            {
+              version: 1,
+              riskLevel: "low",
+              targets: [{ model: "fast" }],
+              guardrails: { input: { bannedPatterns: [{ name: "old", pattern: "(x+x+)+y", action: "block" }] } },
+            },
+            { version: 2, riskLevel: "low", targets: [{ model: "fast" }] },
+          ],
+        },
+      },
+    });
+    await expect(c.routes.restore({ tenantId: f.tenant.id, routeId: route.id, version: 1 })).rejects.toThrow(
+      /^guardrails\.input\.bannedPatterns\[0\]\.pattern: /,
+    );
+    expect((await db.route.findUniqueOrThrow({ where: { id: route.id } })).currentVersion).toBe(2);
+    expect(await db.routeVersion.count({ where: { routeId: route.id } })).toBe(2);
+  });
+
   it("refuses a semantic cache whose embedding model is a chat model or unknown", async () => {
     const c = callerFor(f.users.product.id);
     const route = await db.route.findUniqueOrThrow({ where: { id: f.route.id } });

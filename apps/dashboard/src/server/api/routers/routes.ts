@@ -272,6 +272,8 @@ export const routesRouter = createTRPCRouter({
           where: { routeId_version: { routeId: route.id, version: route.currentVersion } },
         });
         const spec = specOf(source);
+        // A version written before the regex gate (or straight into the database) is not restored past it.
+        await assertCacheAndGuardrails(tx, ctx.tenantId, spec);
         const version = route.currentVersion + 1;
         await tx.routeVersion.create({
           data: {
