@@ -228,7 +228,10 @@ export function createEnforcer(options: EnforcerOptions): Enforcer {
       return await Promise.race([
         fn(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs}ms`)), timeoutMs);
+          // Timers run before I/O in each turn of the event loop: after a turn that kept the loop busy past
+          // the deadline, Redis's answer may already be waiting to be read. Looking once more after this
+          // turn's I/O keeps a busy proxy from calling a prompt Redis unreachable (and refusing fail-closed).
+          timer = setTimeout(() => setImmediate(() => reject(new Error(`redis did not answer within ${timeoutMs}ms`))), timeoutMs);
         }),
       ]);
     } catch (err) {

@@ -6,7 +6,9 @@ export function createEnforcementRedis(url: string, opts: { commandTimeoutMs?: n
   return new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    commandTimeout: opts.commandTimeoutMs ?? 250,
+    // A backstop only: admission and breakers keep their own 250 ms deadline, which (unlike this timer)
+    // still accepts an answer that arrived while the event loop was busy, instead of failing closed on it.
+    commandTimeout: opts.commandTimeoutMs ?? 500,
     connectTimeout: 1000,
     // Keep trying to reconnect (capped backoff); each reconnect triggers replay of locally counted usage.
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),

@@ -135,7 +135,9 @@ export function createCircuitBreakers(opts: CircuitBreakerOptions): CircuitBreak
     const key = breakerKey(tenantId, target);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${redisTimeoutMs}ms`)), redisTimeoutMs);
+      // After I/O of the current loop turn, so an answer that arrived while the loop was busy still counts
+      // (timers run before I/O in each turn).
+      timer = setTimeout(() => setImmediate(() => reject(new Error(`Redis did not answer within ${redisTimeoutMs}ms`))), redisTimeoutMs);
     });
     try {
       const r = await Promise.race([redis.gatewayBreaker(key, op, at, cfg.failureThreshold, cfg.windowMs, cfg.coolDownMs, cfg.probeLeaseMs), timeout]);
