@@ -133,7 +133,9 @@ export async function callChat(
     };
     try {
       try {
-        for await (const ev of readSse(body)) {
+        // Leaving this loop at the end marker must not destroy the body: that would abort the upstream
+        // response and throw away its keep-alive connection, so every stream would pay a new connection.
+        for await (const ev of readSse(body.iterator({ destroyOnReturn: false }))) {
           for (const chunk of transform.onEvent(ev)) {
             lastId = chunk.id;
             lastSeen = chunk;
@@ -188,8 +190,16 @@ export async function callChat(
       deadline.dispose();
       // Cut, failed or abandoned by the consumer: what was produced so far still has to be paid for.
       if (finalUsage === null) await settleUsage();
-      // Stops the upstream transfer when the consumer leaves early (client gone) or on error.
-      if (!body.destroyed) body.destroy();
+      // Stops the upstream transfer when the consumer leaves early (client gone) or on error. After the end
+      // marker, whatever is left (usually just the end of the response) is read so the connection is reused;
+      // an upstream that neither ends nor stops sending is cut.
+      if (!body.destroyed) {
+        if (transform.finished) {
+          // dump() rejects only when that 5 s cut fires, which already destroyed the body: nothing is lost.
+          body.dump({ limit: 64 * 1024, signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
+        }
+        else body.destroy();
+      }
     }
   }
 
