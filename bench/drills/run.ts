@@ -292,11 +292,15 @@ try {
     const end = Date.now() + minutes * 60_000;
     let sent = 0;
     let failed = 0;
+    const failures: string[] = [];
     const pending = new Set<Promise<void>>();
     let nextSample = Date.now() + 15_000;
     while (Date.now() < end) {
       const p: Promise<void> = chat(closed, { messages: [{ role: "user", content: `soak ${sent}` }] }).then((a) => {
-        if (a.status !== 200) failed++;
+        if (a.status !== 200) {
+          failed++;
+          if (failures.length < 5) failures.push(`${a.status} ${a.text.slice(0, 160)}`);
+        }
         pending.delete(p);
       });
       pending.add(p);
@@ -317,7 +321,7 @@ try {
     const rssLast = avg(samples.slice(-third).map((s) => s.rssMb));
     const lagFirst = avg(samples.slice(0, third).map((s) => s.lagP99Ms));
     const lagLast = avg(samples.slice(-third).map((s) => s.lagP99Ms));
-    check("soak", "no request failed", failed === 0, `${failed}/${sent}`);
+    check("soak", "no request failed", failed === 0, `${failed}/${sent}${failures.length ? `: ${failures.join(" | ")}` : ""}`);
     check("soak", "RSS flat (last third within 25 % of the first)", samples.length >= 3 && rssLast <= rssFirst * 1.25, `${rssFirst.toFixed(1)} → ${rssLast.toFixed(1)} MB`);
     check("soak", "event-loop delay flat (p99 last third ≤ 2 × first + 5 ms)", samples.length >= 3 && lagLast <= lagFirst * 2 + 5, `${lagFirst.toFixed(1)} → ${lagLast.toFixed(1)} ms`);
   }
