@@ -335,7 +335,8 @@ async function serve(
       signal: abort.signal,
       onAttempt: (a, f) => {
         deps.metrics.attempts.inc({ target: a.target, outcome: f ? f.failure : "success" });
-        if (f) deps.metrics.upstreamErrors.inc({ target: a.target, failure: f.failure });
+        // A client that hung up (logged as 499) is not an upstream error of the target.
+        if (f && f.status !== 499) deps.metrics.upstreamErrors.inc({ target: a.target, failure: f.failure });
       },
       // Budgets hold across retries: admission reserved one attempt's worst case; once earlier attempts
       // have cost something (a partial stream, an output that failed validation), the next attempt's worst

@@ -1,7 +1,7 @@
 // The hand-written fast path of parseChatCompletionRequest must agree with the schema on every input: the
 // same accepted value, and for a refused body the same 400 (field and message), which comes from the schema.
 import { describe, expect, it } from "vitest";
-import { GatewayError } from "@gateway/policy/errors";
+import { type GatewayError } from "@gateway/policy/errors";
 import { chatCompletionRequestSchema, parseChatCompletionRequest, zodToInvalidRequest } from "./openai-types.ts";
 
 function viaSchema(body: unknown): unknown {
