@@ -139,6 +139,7 @@ try {
 
     Dashboard   http://127.0.0.1:${ports.dashboard}
                 sign in as ${seeded.user.email} / ${seeded.user.password}
+                (every persona has that password: ${seeded.personas.join(", ")})
     Proxy       http://127.0.0.1:${ports.proxy}/v1   (OpenAI-compatible)
     Demo key    ${seeded.key}
     Mock LLM    http://127.0.0.1:${ports.mock}   (OpenAI, Anthropic, Gemini formats)
