@@ -1,7 +1,9 @@
 // Between a route as the config file writes it (snake_case) and the shared route version spec the
 // database, the dashboard and the proxy use. Both directions, so `export` writes what `apply` reads.
 import {
+  routeVersionSpecInput,
   routeVersionSpecSchema,
+  type RouteVersionColumns,
   type RouteVersionSpec,
   type UpgradeRule,
 } from "@gateway/policy/route-spec";
@@ -77,34 +79,8 @@ export function specToRouteConfig(name: string, description: string | null, spec
 }
 
 /** The spec of a stored route version (its columns), parsed with the shared schema. */
-export function specFromVersionRow(row: {
-  riskLevel: string;
-  targets: unknown;
-  upgradeRules: unknown;
-  retryLimit: number;
-  totalTimeoutMs: number;
-  ttftTimeoutMs: number;
-  maxInputTokens: number | null;
-  maxOutputTokens: number | null;
-  validator: unknown;
-  cacheTtlSeconds: number;
-  semanticCache: unknown;
-  guardrails: unknown;
-}): RouteVersionSpec {
-  return routeVersionSpecSchema.parse({
-    riskLevel: row.riskLevel,
-    targets: row.targets,
-    upgradeRules: row.upgradeRules ?? [],
-    retryLimit: row.retryLimit,
-    totalTimeoutMs: row.totalTimeoutMs,
-    ttftTimeoutMs: row.ttftTimeoutMs,
-    maxInputTokens: row.maxInputTokens,
-    maxOutputTokens: row.maxOutputTokens,
-    validator: row.validator ?? null,
-    cacheTtlSeconds: row.cacheTtlSeconds,
-    semanticCache: row.semanticCache ?? null,
-    guardrails: row.guardrails ?? null,
-  });
+export function specFromVersionRow(row: RouteVersionColumns): RouteVersionSpec {
+  return routeVersionSpecSchema.parse(routeVersionSpecInput(row));
 }
 
 /** Key order independent JSON, to tell whether two specs say the same thing. */

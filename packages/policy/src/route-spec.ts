@@ -122,6 +122,43 @@ export const routeVersionSpecSchema = z
   .strict();
 export type RouteVersionSpec = z.infer<typeof routeVersionSpecSchema>;
 
+/** The columns of a stored route version (`route_versions`), as Prisma or raw SQL return them. */
+export interface RouteVersionColumns {
+  riskLevel: string;
+  targets: unknown;
+  upgradeRules: unknown;
+  retryLimit: number;
+  totalTimeoutMs: number;
+  ttftTimeoutMs: number;
+  maxInputTokens: number | null;
+  maxOutputTokens: number | null;
+  validator: unknown;
+  cacheTtlSeconds: number;
+  semanticCache: unknown;
+  guardrails: unknown;
+}
+
+/**
+ * A stored version's columns in the shape `routeVersionSpecSchema` parses: the one mapping the proxy's
+ * snapshot loader, gatewayctl and the dashboard share (NULL JSON columns become null, a missing rule list []).
+ */
+export function routeVersionSpecInput(row: RouteVersionColumns): Record<string, unknown> {
+  return {
+    riskLevel: row.riskLevel,
+    targets: row.targets,
+    upgradeRules: row.upgradeRules ?? [],
+    retryLimit: row.retryLimit,
+    totalTimeoutMs: row.totalTimeoutMs,
+    ttftTimeoutMs: row.ttftTimeoutMs,
+    maxInputTokens: row.maxInputTokens,
+    maxOutputTokens: row.maxOutputTokens,
+    validator: row.validator ?? null,
+    cacheTtlSeconds: row.cacheTtlSeconds,
+    semanticCache: row.semanticCache ?? null,
+    guardrails: row.guardrails ?? null,
+  };
+}
+
 /** All concrete targets an entry list names, in order (balance entries expanded). */
 export function targetModels(entries: TargetEntry[]): string[] {
   return entries.flatMap((e) => ("balance" in e ? e.balance.map((t) => t.model) : [e.model]));

@@ -2,7 +2,7 @@
 // atomically on reload, and read on the hot path without any I/O: keys by hash, routes and models by name,
 // provider credentials already decrypted, route versions already parsed.
 import { decryptSecret, type PrismaClient } from "@gateway/db";
-import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
+import { routeVersionSpecInput, routeVersionSpecSchema, type RouteVersionColumns, type RouteVersionSpec } from "@gateway/policy/route-spec";
 
 export type ProviderKind = "openai" | "openai_compatible" | "anthropic" | "gemini";
 
@@ -127,21 +127,9 @@ export interface SnapshotOptions {
   checkUpstream?: (baseUrl: string) => void | Promise<void>;
 }
 
-interface CurrentVersionRow {
+interface CurrentVersionRow extends RouteVersionColumns {
   routeId: string;
   version: number;
-  riskLevel: string;
-  targets: unknown;
-  upgradeRules: unknown;
-  retryLimit: number;
-  totalTimeoutMs: number;
-  ttftTimeoutMs: number;
-  maxInputTokens: number | null;
-  maxOutputTokens: number | null;
-  validator: unknown;
-  cacheTtlSeconds: number;
-  semanticCache: unknown;
-  guardrails: unknown;
 }
 
 /** The price in force at `at` (ms since epoch): the newest with effectiveFrom <= at. */
@@ -312,20 +300,7 @@ export async function loadSnapshot(
       brokenRoutes.push({ tenantId: r.tenantId, route: r.name, reason: `version ${r.currentVersion} does not exist` });
       continue;
     }
-    const parsed = routeVersionSpecSchema.safeParse({
-      riskLevel: v.riskLevel,
-      targets: v.targets,
-      upgradeRules: v.upgradeRules,
-      retryLimit: v.retryLimit,
-      totalTimeoutMs: v.totalTimeoutMs,
-      ttftTimeoutMs: v.ttftTimeoutMs,
-      maxInputTokens: v.maxInputTokens,
-      maxOutputTokens: v.maxOutputTokens,
-      validator: v.validator ?? null,
-      cacheTtlSeconds: v.cacheTtlSeconds,
-      semanticCache: v.semanticCache ?? null,
-      guardrails: v.guardrails ?? null,
-    });
+    const parsed = routeVersionSpecSchema.safeParse(routeVersionSpecInput(v));
     if (!parsed.success) {
       const reason = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
       tenant.brokenRoutes.set(r.name, reason);

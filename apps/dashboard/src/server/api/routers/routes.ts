@@ -3,7 +3,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { Prisma } from "@gateway/db";
 import { guardrailsSpecProblems } from "@gateway/policy/guardrails";
-import { routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
+import { routeVersionSpecInput, routeVersionSpecSchema, type RouteVersionSpec } from "@gateway/policy/route-spec";
 import { createRouteSchema, saveRouteVersionSchema } from "../../../lib/schemas/routes.ts";
 import { writeAudit } from "../audit.ts";
 import { createTRPCRouter, scoped } from "../trpc.ts";
@@ -12,20 +12,7 @@ type VersionRow = Prisma.RouteVersionGetPayload<object>;
 
 /** A stored version → the spec shape the editor and the policy functions use. */
 export function specOf(v: VersionRow): RouteVersionSpec {
-  return routeVersionSpecSchema.parse({
-    riskLevel: v.riskLevel,
-    targets: v.targets,
-    upgradeRules: v.upgradeRules,
-    retryLimit: v.retryLimit,
-    totalTimeoutMs: v.totalTimeoutMs,
-    ttftTimeoutMs: v.ttftTimeoutMs,
-    maxInputTokens: v.maxInputTokens,
-    maxOutputTokens: v.maxOutputTokens,
-    validator: v.validator,
-    cacheTtlSeconds: v.cacheTtlSeconds,
-    semanticCache: v.semanticCache,
-    guardrails: v.guardrails,
-  });
+  return routeVersionSpecSchema.parse(routeVersionSpecInput(v));
 }
 
 // Nullable JSON columns: leaving the field out stores NULL on create.
