@@ -1,7 +1,7 @@
 // What one client request did, accumulated as the pipeline runs and turned into one request log row at
 // the end, whatever the outcome (success, upstream error, rejection).
 import type { KeyConfig } from "../config/snapshot.ts";
-import type { RequestLogAttempt } from "../logging/row.ts";
+import type { RequestLogAttempt, RequestLogRow } from "../logging/row.ts";
 import type { GatewayHeaders } from "./gateway-headers.ts";
 
 export interface AttemptRecord extends RequestLogAttempt {
@@ -12,40 +12,44 @@ export interface AttemptRecord extends RequestLogAttempt {
 
 export type Endpoint = "chat" | "embeddings" | "messages";
 
-export interface RequestRecord {
-  id: string;
+/** The outcome fields a record carries exactly as its log row stores them (logging/row.ts owns their shape). */
+type LoggedOutcome = Pick<
+  RequestLogRow,
+  | "id"
+  | "createdAt"
+  | "requestedModel"
+  | "routeId"
+  | "routeName"
+  | "routeVersion"
+  | "finalModel"
+  | "provider"
+  | "retryCount"
+  | "fallbackUsed"
+  | "downgraded"
+  | "status"
+  | "httpStatus"
+  | "errorCode"
+  | "midStreamFailure"
+  | "inputTokens"
+  | "outputTokens"
+  | "cachedTokens"
+  | "tokensEstimated"
+  | "costMicros"
+  | "ttftMs"
+  | "stream"
+  | "validatorResult"
+  | "reviewItemId"
+  | "cacheHit"
+  | "costSavedMicros"
+  | "guardrailFindings"
+>;
+
+export interface RequestRecord extends LoggedOutcome {
   startedAt: number;
-  createdAt: Date;
   endpoint: Endpoint;
   key: KeyConfig;
   headers: GatewayHeaders | null;
-  requestedModel: string;
-  routeId: string | null;
-  routeName: string | null;
-  routeVersion: number | null;
-  finalModel: string | null;
-  provider: string | null;
   attempts: AttemptRecord[];
-  retryCount: number;
-  fallbackUsed: boolean;
-  downgraded: boolean;
-  status: "success" | "error" | "rejected";
-  httpStatus: number;
-  errorCode: string | null;
-  midStreamFailure: boolean;
-  inputTokens: number;
-  outputTokens: number;
-  cachedTokens: number;
-  tokensEstimated: boolean;
-  costMicros: bigint;
-  ttftMs: number | null;
-  stream: boolean;
-  validatorResult: "none" | "pass" | "fail";
-  reviewItemId: string | null;
-  cacheHit: "none" | "exact" | "semantic";
-  costSavedMicros: bigint;
-  /** [{ kind, count, action, stage }] from the route's guardrails; never the matched values. */
-  guardrailFindings: unknown[] | null;
   requestBody: unknown;
   responseBody: unknown;
   /**
