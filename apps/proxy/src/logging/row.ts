@@ -116,6 +116,7 @@ export const REQUEST_LOG_COLUMNS: ReadonlyArray<readonly [keyof RequestLogRow, s
 // Postgres text and jsonb cannot hold U+0000, and jsonb refuses the escape of a lone UTF-16 surrogate
 // (which JSON.stringify emits for text cut mid-emoji). A client may send either in any string (model name,
 // message content, metadata), and one would get the whole row refused, so both become U+FFFD here.
+const NEEDS_CLEANING = /\\u0000|\\ud[89a-f]/i;
 function withoutNul(_key: string, v: unknown): unknown {
   if (typeof v !== "string") return v;
   const whole = v.isWellFormed() ? v : v.toWellFormed();
@@ -128,8 +129,12 @@ export function rowParams(row: RequestLogRow): unknown[] {
     if (v === undefined || v === null) return kind === "json" && field === "attempts" ? "[]" : null;
     switch (kind) {
       // Stringified here: node-postgres would send a JS array as a Postgres array, not JSON.
-      case "json":
-        return JSON.stringify(v, withoutNul);
+      case "json": {
+        // The replacer walks every value; only pay for it when the plain output holds an escaped NUL or a lone
+        // surrogate (JSON.stringify escapes exactly those), which almost no row does.
+        const text = JSON.stringify(v);
+        return NEEDS_CLEANING.test(text) ? JSON.stringify(v, withoutNul) : text;
+      }
       case "bigint":
         return (v as bigint).toString();
       case "date":
